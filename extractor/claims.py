@@ -1,0 +1,442 @@
+"""Claim assembly: from an article's marked sentences to claims with metric, value, unit, qualifier,
+status, region and as_of, each pointing at the characters it came from.
+
+How a number becomes a claim (all words live in rules/; this module reads categories):
+1. Vetoes: a qualifier that marks a threshold or a change ("minimal 80%", "naik 2 persen"), a date or
+   a code under the number, a segment or another subject in its clause ("PBI", "imunisasi").
+2. The counted noun right after it ("juta peserta", "kunjungan", "provinsi"), then the governing cue:
+   a clause predicate ("belum terdaftar", "sudah menjadi peserta"), the nearest cue before it in its
+   clause, after it in its clause, then the nearest in the sentence counting clauses crossed (tokens
+   come from the spaCy doc: commas and conjunctions split clauses).
+3. rules/metrics.yaml maps (kind, concept, counted noun, per-day) onto the contract's metric.
+4. Status, qualifier, region and as_of from the sentence; a figure with none of its own takes its
+   paragraph's, then the table header's, then the article's (title and lead, then dateline).
+5. The same (metric, value, status, region) repeated in headline and body is one claim, at its first
+   occurrence, dated by the first occurrence that carries a date of its own (as the contract's gold does).
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field, fields
+from typing import Any, Iterable
+
+from spacy.tokens import Doc, Span
+
+from extractor.cues import find_cues, qualifier_after, qualifier_before
+from extractor.dates import KIND_RANK, DateMention, find_dates, resolve
+from extractor.layout import Layout, Line, Sentence, analyse, layout_rules
+from extractor.numbers import NumberMention, lexicon as number_lexicon
+from extractor.pipeline import MENTIONS, build_nlp
+from extractor.regions import Gazetteer, RegionMention
+from extractor.ruledata import RuleDataError, load_yaml
+
+METRICS_FILE = "metrics.yaml"
+COUNTRY = "Indonesia"
+CLAUSE_PENALTY = 8          # a clause crossed weighs like this many tokens
+MAX_CUE_DISTANCE = 20       # a cue in another clause governs a number only this close (tokens + penalties)
+SEGMENT_WINDOW_TOKENS = 8   # a segment cue this close before a number makes it a segment count
+YEAR_RANGE = (1900, 2100)
+CONCEPT_LABELS = frozenset({"participation", "active", "population", "visit", "screening", "uhc",
+                            "funding", "predicate_participation", "predicate_unregistered"})
+HEAD_CONCEPT = {"unit_participant": "participation", "unit_visit": "visit", "unit_screening": "screening",
+                "population": "population", "unit_person": "person", "per_day": None, "per_period": None}
+PREDICATES = ("predicate_unregistered", "predicate_participation")
+
+
+@dataclass(frozen=True)
+class MetricRule:
+    metric: str
+    unit: str
+    kind: str
+    concepts: tuple[str, ...] = ()
+    heads: tuple[str, ...] = ()
+    requires: str | None = None
+    min_value: float | None = None
+    max_value: float | None = None
+    national_above: float | None = None
+    requires_scale: bool = False
+
+
+@functools.lru_cache(maxsize=1)
+def metric_rules() -> tuple[MetricRule, ...]:
+    data = load_yaml(METRICS_FILE)
+    known = {f.name for f in fields(MetricRule)}
+    rules = []
+    for record in data.get("metrics", []):
+        unknown = set(record) - known
+        if unknown:
+            raise RuleDataError(f"rules/{METRICS_FILE}: metric {record.get('metric')!r} has unknown keys {sorted(unknown)}")
+        record = {k: tuple(v) if isinstance(v, list) else v for k, v in record.items()}
+        rules.append(MetricRule(**record))
+    return tuple(rules)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One claim found in an article; offsets are into the article text."""
+
+    metric: str
+    value: float
+    unit: str
+    qualifier: str
+    status: str
+    region: str
+    as_of: str
+    char_start: int
+    char_end: int
+    sentence_start: int
+    sentence_end: int
+    rule: str
+    explicit_date: bool = field(default=False, compare=False)
+
+
+@dataclass
+class _Context:
+    """What governs a sentence that does not say it itself."""
+
+    date: str = ""
+    region: str = ""
+
+
+# ----------------------------------------------------------------------------------------- tokens
+
+def _clause_ids(doc: Doc) -> list[int]:
+    """Clause number of every token: punctuation and clause-break words open a new clause."""
+    breaks = layout_rules().clause_breaks
+    ids, current = [], 0
+    for token in doc:
+        # Brackets are not breaks: "(JKN)" or "(RJTL)" is an apposition inside its clause.
+        if token.is_punct and token.text in ",;–—\"“”" or token.lower_ in breaks:
+            current += 1
+        ids.append(current)
+    return ids
+
+
+def _distance(a: Span, b: Span, clauses: list[int]) -> int:
+    gap = max(b.start - a.end, a.start - b.end, 0)
+    return gap + CLAUSE_PENALTY * abs(clauses[a.start] - clauses[b.start])
+
+
+def _head_cue(number: Span, cues: list[Span], text: str) -> Span | None:
+    """The cue that starts right after the number (only blanks between): the counted noun."""
+    end = number._.mention.end
+    for cue in cues:
+        if cue.start_char >= end and not text[end:cue.start_char].strip():
+            return cue
+    return None
+
+
+# ------------------------------------------------------------------------------------ concept
+
+def _concept(number: Span, head: Span | None, cues: list[Span], clauses: list[int]) -> tuple[str | None, Span | None]:
+    """The concept governing the number, and the cue that says so."""
+    clause = clauses[number.start]
+    concept_cues = [c for c in cues if c.label_ in CONCEPT_LABELS and c is not head]
+    same = [c for c in concept_cues if clauses[c.start] == clause]
+    for predicate in PREDICATES:
+        hits = [c for c in same if c.label_ == predicate]
+        if hits:
+            return predicate, min(hits, key=lambda c: _distance(number, c, clauses))
+    head_concept = None
+    if head is not None:
+        head_concept = head.label_ if head.label_ in CONCEPT_LABELS else HEAD_CONCEPT.get(head.label_)
+    if head_concept and head_concept != "person":
+        return head_concept, head
+    before = [c for c in same if c.end <= number.start]
+    if before:
+        return before[-1].label_, before[-1]
+    after = [c for c in same if c.start >= number.end]
+    if after:
+        return after[0].label_, after[0]
+    predicates = [c for c in concept_cues if c.label_ in PREDICATES]
+    pool = predicates or [c for c in concept_cues if _distance(number, c, clauses) <= MAX_CUE_DISTANCE]
+    if pool:
+        best = min(pool, key=lambda c: _distance(number, c, clauses))
+        return best.label_, best
+    if head_concept == "person":
+        return "person", head
+    return None, None
+
+
+def _vetoed(number: Span, head: Span | None, cues: list[Span], clauses: list[int]) -> bool:
+    clause = clauses[number.start]
+    for cue in cues:
+        if clauses[cue.start] != clause:
+            continue
+        if cue.label_ == "segment" and (0 <= number.start - cue.end <= SEGMENT_WINDOW_TOKENS or cue is head):
+            return True
+        if cue.label_ == "other_topic" and cue.end <= number.start:
+            return True
+    return head is not None and head.label_ == "unit_other"
+
+
+def _has_in_clause(label: str, number: Span, cues: list[Span], clauses: list[int]) -> bool:
+    return any(c.label_ == label and clauses[c.start] == clauses[number.start] for c in cues)
+
+
+def _metric(mention: NumberMention, concept: str | None, head: Span | None, number: Span,
+            cues: list[Span], clauses: list[int]) -> MetricRule | None:
+    per_day = _has_in_clause("per_day", number, cues, clauses) and not (
+        head is not None and head.label_ == "per_period")
+    head_label = head.label_ if head is not None else None
+    for rule in metric_rules():
+        if rule.kind != mention.kind:
+            continue
+        if rule.heads and head_label not in rule.heads:
+            continue
+        if rule.concepts and (concept or "none") not in rule.concepts:
+            continue
+        if rule.requires == "per_day" and not per_day:
+            continue
+        if rule.requires and rule.requires != "per_day" and not any(c.label_ == rule.requires for c in cues):
+            continue
+        if rule.requires_scale and not mention.has_scale:
+            continue
+        if rule.min_value is not None and mention.value < rule.min_value:
+            continue
+        if rule.max_value is not None and mention.value > rule.max_value:
+            continue
+        return rule
+    return None
+
+
+# ------------------------------------------------------------------------------------- status
+
+def _status(number: Span, cues: list[Span]) -> str:
+    """Target when a target cue precedes the number in its sentence with no actual-marker between."""
+    last = None
+    for cue in cues:
+        if cue.end <= number.start and cue.label_ in ("target", "actual"):
+            last = cue.label_
+    return "target" if last == "target" else "actual"
+
+
+def _qualifier(mention: NumberMention, head: Span | None, text: str) -> tuple[str, bool]:
+    """(qualifier, vetoed): vetoed when the left context marks a threshold or a change."""
+    before = qualifier_before(text[:mention.start])
+    if before and before.label in ("criteria", "change"):
+        return "exact", True
+    after_from = head.end_char if head is not None and head.label_.startswith("unit_") else mention.end
+    after = qualifier_after(text[after_from:])
+    if before:
+        return before.label, False
+    if after:
+        return after.label, False
+    return ("approx" if mention.approx else "exact"), False
+
+
+# --------------------------------------------------------------------------------- regions/dates
+
+def _pick_region(number: Span, regions: list[Span], clauses: list[int]) -> str:
+    """The region nearest before the number in its clause, else the nearest in the sentence; a province
+    named only to locate a regency named beside it ("Kabupaten Kulon Progo, Daerah Istimewa
+    Yogyakarta") gives way to that regency."""
+    if not regions:
+        return ""
+    clause = clauses[number.start]
+    same_before = [r for r in regions if clauses[r.start] == clause and r.end <= number.start]
+    chosen = same_before[-1] if same_before else min(regions, key=lambda r: _distance(number, r, clauses))
+    region = chosen._.mention.region
+    if region.level == "province":
+        inner = [r._.mention.region for r in regions if r._.mention.region.province == region.canonical
+                 and r._.mention.region.level in ("kabupaten", "kota")]
+        if inner:
+            return inner[0].canonical
+    return region.canonical
+
+
+def _target_dated(span: Span, cues: list[Span], clauses: list[int]) -> bool:
+    """A date in a clause after a target cue is the target's date ("Ini Target di 2024")."""
+    return any(c.label_ == "target" and c.end <= span.start and clauses[c.start] == clauses[span.start]
+               for c in cues)
+
+
+def _pick_date(number: Span, dates: list[Span], cues: list[Span], clauses: list[int], status: str) -> str:
+    usable = []
+    for span in dates:
+        mention: DateMention = span._.mention
+        if not mention.iso:
+            continue
+        if status == "actual" and _target_dated(span, cues, clauses):
+            continue
+        if mention.kind == "bare" and status == "actual" and clauses[span.start] != clauses[number.start]:
+            continue
+        rank = 0 if mention.kind in ("anchored", "plain") else KIND_RANK[mention.kind] - 1
+        if status == "target":
+            rank = 0
+        usable.append((rank, _distance(number, span, clauses), mention.iso))
+    return min(usable)[2] if usable else ""
+
+
+# ------------------------------------------------------------------------------------- article
+
+@dataclass
+class _SentenceInfo:
+    sentence: Sentence
+    dates: list[DateMention]
+    regions: list[RegionMention]
+    target_cue_ends: list[int]      # where target cues end: dates after them are target years
+
+
+def _regions_outside_prefix(regions: list[RegionMention], line: Line, offset: int) -> list[RegionMention]:
+    return [r for r in regions if r.start + offset >= line.prefix_end]
+
+
+def _sentence_infos(view: str, layout: Layout, gazetteer: Gazetteer) -> list[_SentenceInfo]:
+    infos = []
+    for sentence in layout.sentences:
+        if sentence.role == "furniture":
+            continue
+        text = view[sentence.start:sentence.end]
+        line = layout.lines[sentence.line]
+        regions = _regions_outside_prefix(gazetteer.find(text), line, sentence.start)
+        targets = [c.end for c in find_cues(text) if c.label == "target"] if sentence.role in ("title", "lead") else []
+        infos.append(_SentenceInfo(sentence, find_dates(text), regions, targets))
+    return infos
+
+
+def _reference_date(infos: list[_SentenceInfo]) -> str:
+    """The article's dateline: the first date written as a statement date ("Senin (14/7/2025)")."""
+    for info in infos:
+        for mention in info.dates:
+            if mention.kind == "dateline" and mention.iso:
+                return mention.iso
+    return ""
+
+
+def _governing(infos: list[_SentenceInfo], layout: Layout, reference: str) -> _Context:
+    """The article's governing date and region: title and lead first, then the dateline, then the country."""
+    top = {layout.title, layout.lead} - {None}
+    first_top, last_top = (min(top), max(top)) if top else (0, -1)
+    date = ""
+    for info in infos:
+        if info.sentence.line < first_top:
+            continue  # section names above the headline ("Ambon Hari Ini") govern nothing
+        if info.sentence.line > last_top:
+            break
+        text_targets = info.target_cue_ends
+        anchored = [m for m in (resolve(d, reference) for d in info.dates)
+                    if m.iso and m.kind in ("anchored", "plain")
+                    and not any(end <= m.start for end in text_targets)]  # "Target ... Tahun 2024"
+        if anchored:
+            date = anchored[0].iso
+            break
+    region = ""
+    for line_index in (layout.title, layout.lead):
+        found = [r for info in infos if info.sentence.line == line_index for r in info.regions]
+        if found:
+            region = found[0].region.canonical
+            break
+    return _Context(date or reference, region or COUNTRY)
+
+
+def _contexts(infos: list[_SentenceInfo], layout: Layout, governing: _Context, reference: str) -> list[_Context]:
+    """For every sentence, the date and region it inherits when it states none: earlier sentences of its
+    paragraph, then the table it sits in (header line ending in ':' and a heading naming a region)."""
+    out: list[_Context] = []
+    paragraph = _Context()
+    current_line = -1
+    table = _Context()
+    for info in infos:
+        line = layout.lines[info.sentence.line]
+        if line.index != current_line:
+            current_line = line.index
+            paragraph = _Context()
+            if line.role == "body" or line.role in ("title", "lead"):
+                table = _Context()
+        inherited = _Context(paragraph.date or table.date or governing.date,
+                             paragraph.region or table.region or governing.region)
+        out.append(inherited)
+        dates = [m for m in (resolve(d, reference) for d in info.dates) if m.iso and m.kind != "bare"]
+        if dates:
+            paragraph.date = dates[-1].iso
+        if info.regions:
+            paragraph.region = info.regions[-1].region.canonical
+        if line.role == "header":
+            table = _Context(paragraph.date or table.date, paragraph.region or table.region)
+        elif line.role == "heading" and info.regions:
+            table = _Context(table.date, info.regions[-1].region.canonical)
+    return out
+
+
+def _is_candidate(text: str) -> bool:
+    return any(ch.isdigit() for ch in text) or bool(number_lexicon().words_re.search(text))
+
+
+def _claims_in_doc(doc: Doc, info: _SentenceInfo, inherited: _Context, reference: str,
+                   line_prefix_end: int) -> list[Claim]:
+    offset = info.sentence.start
+    clauses = _clause_ids(doc)
+    cues = list(doc.spans["cues"])
+    dates = list(doc.spans["dates"])
+    store = doc.user_data[MENTIONS]
+    for span in dates:
+        store[span.kb_id_] = resolve(span._.mention, reference)
+    regions = [r for r in doc.spans["regions"] if r._.mention.start + offset >= line_prefix_end]
+    claims = []
+    for number in doc.spans["numbers"]:
+        mention: NumberMention = number._.mention
+        if any(d._.mention.start < mention.end and mention.start < d._.mention.end for d in dates):
+            continue  # part of a date
+        if mention.is_integer_literal and YEAR_RANGE[0] <= mention.value <= YEAR_RANGE[1]:
+            continue  # a year
+        if mention.kind == "count" and mention.is_decimal and not mention.has_scale:
+            continue  # "4,9" with no scale counts nothing
+        head = _head_cue(number, cues, doc.text)
+        if mention.kind != "idr" and _vetoed(number, head, cues, clauses):
+            continue
+        qualifier, vetoed = _qualifier(mention, head, doc.text)
+        if vetoed:
+            continue
+        concept, concept_cue = _concept(number, head, cues, clauses)
+        rule = _metric(mention, concept, head, number, cues, clauses)
+        if rule is None:
+            continue
+        status = _status(number, cues)
+        own_date = _pick_date(number, dates, cues, clauses, status)
+        region = _pick_region(number, regions, clauses) or inherited.region
+        if rule.national_above is not None and mention.value > rule.national_above:
+            region = COUNTRY
+        rule_id = concept_cue.id_ if concept_cue is not None else (head.id_ if head is not None else number.id_)
+        claims.append(Claim(
+            metric=rule.metric, value=mention.value, unit=rule.unit, qualifier=qualifier, status=status,
+            region=region, as_of=own_date or inherited.date,
+            char_start=offset + mention.start, char_end=offset + mention.end,
+            sentence_start=offset, sentence_end=info.sentence.end, rule=rule_id,
+            explicit_date=bool(own_date)))
+    return claims
+
+
+def _dedupe(claims: Iterable[Claim]) -> list[Claim]:
+    """One claim per (metric, value, status, region), placed at its first occurrence and dated by the
+    first occurrence that had a date of its own."""
+    groups: dict[tuple, list[Claim]] = {}
+    for claim in sorted(claims, key=lambda c: (c.char_start, c.metric)):
+        key = (claim.metric, round(claim.value, 6), claim.status, claim.region)
+        groups.setdefault(key, []).append(claim)
+    result = []
+    for members in groups.values():
+        first = members[0]
+        dated = next((c for c in members if c.explicit_date), None)
+        if dated is not None and dated is not first:
+            first = Claim(**{**first.__dict__, "as_of": dated.as_of, "explicit_date": True})
+        result.append(first)
+    return sorted(result, key=lambda c: (c.char_start, c.metric))
+
+
+def extract_claims(view: str) -> list[Claim]:
+    """All claims in an article, given its matching view (same length as the text, see reader.py)."""
+    gazetteer = Gazetteer.load()
+    layout = analyse(view)
+    infos = _sentence_infos(view, layout, gazetteer)
+    reference = _reference_date(infos)
+    governing = _governing(infos, layout, reference)
+    contexts = _contexts(infos, layout, governing, reference)
+    picked = [(info, ctx) for info, ctx in zip(infos, contexts)
+              if _is_candidate(view[info.sentence.start:info.sentence.end])]
+    texts = [view[info.sentence.start:info.sentence.end] for info, _ in picked]
+    claims: list[Claim] = []
+    for doc, (info, ctx) in zip(build_nlp().pipe(texts), picked):
+        line = layout.lines[info.sentence.line]
+        claims.extend(_claims_in_doc(doc, info, ctx, reference, line.prefix_end))
+    return _dedupe(claims)

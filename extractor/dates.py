@@ -1,0 +1,236 @@
+"""Indonesian dates as partial ISO: "Senin (14/7/2025)" -> 2025-07-14, "per Mei 2024" -> 2024-05,
+"sepanjang 2024" -> 2024, "akhir 2023" -> 2023-12, "kuartal IV 2022" -> 2022-12, "tahun lalu" -> dateline - 1.
+
+Words come from rules/dates.yaml. Common forms are read by the fast patterns below; dateparser
+(languages=["id"], DATE_ORDER=DMY) only reads what a `fallback` rule points at, and is imported lazily so
+it never sits on the hot path.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass, replace
+
+import regex
+
+from extractor.ruledata import Rule, load_rules
+
+RULES_FILE = "dates.yaml"
+MATCH_TIMEOUT_S = 5.0
+YEAR_MIN, YEAR_MAX = 1990, 2100
+
+# How strongly a date ties itself to a figure, strongest first (claims.py picks by this, then distance).
+KIND_RANK = {"anchored": 0, "plain": 1, "dateline": 2, "bare": 3}
+
+
+@dataclass(frozen=True)
+class DateMention:
+    start: int
+    end: int
+    iso: str               # partial ISO; "" for a relative date not yet resolved
+    kind: str              # "anchored" | "plain" | "dateline" | "bare"
+    rule: str
+    relative: tuple[str, int] | None = None   # ("year"|"month"|"day", offset) for "tahun lalu" etc.
+
+
+@dataclass(frozen=True)
+class _DateLexicon:
+    patterns: list[tuple[str, "regex.Pattern[str]"]]   # (name, pattern) of the fast forms
+    anchor_before: "regex.Pattern[str]"
+    months: dict[str, int]
+    ordinals: dict[str, int]
+    label_value: dict[str, float]
+    relative: list[tuple["regex.Pattern[str]", Rule]]
+    fallback: "regex.Pattern[str] | None"
+
+
+def _alt(rules: list[Rule]) -> str:
+    words = [alt for r in rules for alt in r.pattern.split("|")]
+    return "|".join(sorted(words, key=len, reverse=True))
+
+
+def _words(rules: tuple[Rule, ...], label: str) -> str:
+    return _alt([r for r in rules if r.label == label])
+
+
+@functools.lru_cache(maxsize=1)
+def lexicon() -> _DateLexicon:
+    rules = load_rules(RULES_FILE)
+    w = functools.partial(_words, rules)
+    month, weekday, yw = w("month"), w("weekday"), w("year_word")
+    year = r"(?P<y>(?:19|20|21)\d{2})(?!\d|[.,]\d)"
+    ordinal = w("ordinal")
+    flags = regex.IGNORECASE | regex.V1
+    b = r"(?<![\p{L}\d])"   # left word boundary that also refuses digits
+    e = r"(?!\p{L})"
+    patterns = [
+        ("numeric", rf"{b}(?:(?P<wd>{weekday}),?\s*)?(?P<paren>\(\s*)?(?P<d>\d{{1,2}})[/-](?P<m>\d{{1,2}})[/-](?P<y>\d{{4}}|\d{{2}})(?![\d/])(?(paren)\s*\))"),
+        ("day_month_year", rf"{b}(?:(?P<wd>{weekday}),?\s*(?P<paren>\(\s*)?)?(?P<d>\d{{1,2}})\s+(?P<mon>{month})\.?\s+{year}(?(paren)\s*\))"),
+        ("quarter", rf"{b}(?P<q>{w('quarter')}|{w('semester')})\s*(?:ke-?\s*)?(?P<n>{ordinal}){e}\s*(?:{yw}\s+)?{year}"),
+        ("period_edge", rf"{b}(?P<edge>{w('end_of_period')}|{w('start_of_period')}){e}\s+(?:(?:{yw})\s+)?{year}"),
+        ("month_year", rf"{b}(?P<mon>{month})\.?\s+(?:(?:{yw})\s+)?{year}"),
+        ("year_word", rf"{b}(?:{yw})\s+{year}"),
+        ("year_range", rf"{b}(?P<y0>(?:19|20)\d{{2}})\s*[-–—/]\s*{year}"),
+        ("year", rf"{b}{year}{e}"),
+    ]
+    compiled = [(name, regex.compile(p, flags)) for name, p in patterns]
+    anchor_before = regex.compile(
+        rf"(?:{w('anchor')}|{w('month_word')})\s*(?:(?:{yw}|{w('month_word')})\s+)?$", flags)
+    months = {alt.lower(): int(r.value) for r in rules if r.label == "month" for alt in r.pattern.split("|")}
+    ordinals = {alt.lower(): int(r.value) for r in rules if r.label == "ordinal" for alt in r.pattern.split("|")}
+    label_value = {}
+    for r in rules:
+        if r.label in ("quarter", "semester", "end_of_period", "start_of_period"):
+            for alt in r.pattern.split("|"):
+                label_value[alt.lower()] = r.value
+    relative = [(regex.compile(rf"{b}(?:{r.pattern}){e}", flags), r)
+                for r in rules if r.label.startswith("relative_")]
+    fallback_rules = [r for r in rules if r.label == "fallback"]
+    fallback = regex.compile("|".join(f"(?:{r.pattern})" for r in fallback_rules), flags) if fallback_rules else None
+    return _DateLexicon(compiled, anchor_before, months, ordinals, label_value, relative, fallback)
+
+
+def _valid_day(y: int, m: int, d: int) -> bool:
+    try:
+        dt.date(y, m, d)
+        return True
+    except ValueError:
+        return False
+
+
+def _iso_from(name: str, m: "regex.Match[str]", lex: _DateLexicon) -> str | None:
+    y = int(m.group("y")) if m.group("y") else 0
+    if name == "numeric" and len(m.group("y")) == 2:
+        y += 2000
+    if not YEAR_MIN <= y <= YEAR_MAX:
+        return None
+    if name == "numeric":
+        d, mo = int(m.group("d")), int(m.group("m"))
+        return f"{y:04d}-{mo:02d}-{d:02d}" if _valid_day(y, mo, d) else None
+    if name == "day_month_year":
+        d, mo = int(m.group("d")), lex.months[m.group("mon").lower()]
+        return f"{y:04d}-{mo:02d}-{d:02d}" if _valid_day(y, mo, d) else None
+    if name == "month_year":
+        return f"{y:04d}-{lex.months[m.group('mon').lower()]:02d}"
+    if name == "quarter":
+        months_per = int(lex.label_value[m.group("q").lower().rstrip(".")])
+        n = lex.ordinals[m.group("n").lower()]
+        last = n * months_per
+        return f"{y:04d}-{last:02d}" if 1 <= last <= 12 else None
+    if name == "period_edge":
+        return f"{y:04d}-{int(lex.label_value[m.group('edge').lower()]):02d}"
+    if name == "year_range" and int(m.group("y0")) >= y:
+        return None
+    return f"{y:04d}"
+
+
+def _kind(name: str, m: "regex.Match[str]", text: str, lex: _DateLexicon) -> str:
+    anchored = bool(lex.anchor_before.search(text[max(0, m.start() - 30):m.start()]))
+    if name in ("numeric", "day_month_year") and (m.group("wd") or m.group("paren")) and not anchored:
+        return "dateline"
+    if anchored or name in ("quarter", "period_edge", "year_word"):
+        return "anchored"
+    if name in ("year", "year_range"):
+        return "bare"
+    return "plain"
+
+
+def _relative_mentions(text: str, lex: _DateLexicon) -> list[DateMention]:
+    found = []
+    for pattern, rule in lex.relative:
+        unit = rule.label.removeprefix("relative_")
+        for m in pattern.finditer(text, timeout=MATCH_TIMEOUT_S):
+            found.append(DateMention(m.start(), m.end(), "", "anchored", rule.id, (unit, int(rule.value or 0))))
+    return found
+
+
+def _fallback_mentions(text: str, lex: _DateLexicon) -> list[DateMention]:
+    if lex.fallback is None:
+        return []
+    found = []
+    for m in lex.fallback.finditer(text, timeout=MATCH_TIMEOUT_S):
+        iso = parse_with_dateparser(m.group())
+        if iso:
+            found.append(DateMention(m.start(), m.end(), iso, "plain", "date.fallback.dateparser"))
+    return found
+
+
+def _drop_overlaps(mentions: list[DateMention]) -> list[DateMention]:
+    """Keep the longest of overlapping mentions ("1 Maret 2023" over "Maret 2023" over "2023")."""
+    kept: list[DateMention] = []
+    for mention in sorted(mentions, key=lambda x: (-(x.end - x.start), x.start)):
+        if all(mention.end <= k.start or k.end <= mention.start for k in kept):
+            kept.append(mention)
+    return sorted(kept, key=lambda x: x.start)
+
+
+def find_dates(text: str) -> list[DateMention]:
+    """Every date in `text`, in order, not overlapping. Relative dates have iso "" until resolved."""
+    lex = lexicon()
+    found: list[DateMention] = []
+    for name, pattern in lex.patterns:
+        for m in pattern.finditer(text, overlapped=False, timeout=MATCH_TIMEOUT_S):
+            iso = _iso_from(name, m, lex)
+            if iso:
+                found.append(DateMention(m.start(), m.end(), iso, _kind(name, m, text, lex), f"date.{name}"))
+    found += _relative_mentions(text, lex)
+    found += _fallback_mentions(text, lex)
+    return _drop_overlaps(found)
+
+
+def resolve(mention: DateMention, reference_iso: str) -> DateMention:
+    """A relative date made absolute against the article's reference date (its dateline); unchanged
+    when it is not relative, or empty when there is no reference precise enough."""
+    if mention.relative is None:
+        return mention
+    unit, offset = mention.relative
+    parts = reference_iso.split("-") if reference_iso else []
+    if unit == "year" and parts:
+        return replace(mention, iso=f"{int(parts[0]) + offset:04d}")
+    if unit == "month" and len(parts) >= 2:
+        months = int(parts[0]) * 12 + int(parts[1]) - 1 + offset
+        return replace(mention, iso=f"{months // 12:04d}-{months % 12 + 1:02d}")
+    if unit == "day" and len(parts) == 3:
+        day = dt.date(int(parts[0]), int(parts[1]), int(parts[2])) + dt.timedelta(days=offset)
+        return replace(mention, iso=day.isoformat())
+    return replace(mention, iso="")
+
+
+@functools.lru_cache(maxsize=1)
+def _dateparser():
+    import dateparser  # slow to import: only when a fallback rule fires
+
+    return dateparser.DateDataParser(
+        languages=["id", "en"],
+        settings={"DATE_ORDER": "DMY", "PREFER_DAY_OF_MONTH": "first", "REQUIRE_PARTS": ["year"]},
+    )
+
+
+def parse_with_dateparser(text: str) -> str | None:
+    data = _dateparser().get_date_data(text)
+    if data is None or data.date_obj is None:
+        return None
+    d, period = data.date_obj, data.period
+    if period == "year":
+        return f"{d.year:04d}"
+    if period == "month":
+        return f"{d.year:04d}-{d.month:02d}"
+    return d.date().isoformat()
+
+
+def parse_date(text: str, reference_iso: str = "") -> str | None:
+    """The ISO date that the whole (stripped) `text` is, or None; used by the conformance corpus."""
+    stripped = text.strip()
+    found = find_dates(stripped)
+    if len(found) == 1:
+        mention = resolve(found[0], reference_iso)
+        covers = found[0].end - found[0].start >= len(stripped) - _edge_slack(stripped, found[0])
+        if covers and mention.iso:
+            return mention.iso
+    return None
+
+
+def _edge_slack(text: str, mention: DateMention) -> int:
+    # Anchor words before the date ("per", "sepanjang") are part of how it is written, not of the date.
+    lead = text[: mention.start]
+    return len(lead) + len(text) - mention.end if lexicon().anchor_before.search(lead) or not lead else len(text)

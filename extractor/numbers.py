@@ -1,0 +1,244 @@
+"""Indonesian numbers: "1,8 juta", "1.076.232", "2.83 juta", "95, 50 persen", "Rp51 M", "dua setengah juta".
+
+All words and formats come from rules/numbers.yaml; this module only knows the labels. A reader looking
+for "how is '1,8 juta' parsed" finds it here: `find_numbers` locates every number in a text and
+`_digits_value` / `_words_value` turn the matched characters into a float.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import regex
+
+from extractor.ruledata import Rule, load_rules
+
+RULES_FILE = "numbers.yaml"
+# Bounded matching: no number pattern needs more than this on one text (guards adversarial input).
+MATCH_TIMEOUT_S = 5.0
+
+
+@dataclass(frozen=True)
+class NumberMention:
+    """One number in a text. `start`/`end` cover the quote: currency, digits or words, scale, percent."""
+
+    start: int
+    end: int
+    value: float
+    kind: str            # "count" | "percent" | "idr"
+    rule: str            # id of the rule that read the digits or words
+    has_scale: bool      # a scale word was part of it ("juta", "ribu", "M" after Rp)
+    approx: bool         # "500 ribuan": the figure is approximate
+    is_integer_literal: bool  # plain digits with no separator, scale or percent (years, list items)
+    is_decimal: bool     # written with a decimal part ("4,9")
+
+
+@dataclass(frozen=True)
+class _Lexicon:
+    rules: tuple[Rule, ...]
+    number_re: "regex.Pattern[str]"
+    words_re: "regex.Pattern[str]"
+    not_number_re: "regex.Pattern[str]"
+    word_rules: dict[str, Rule]      # lower-cased word -> rule (number words and word scales)
+    scale_rules: list[tuple["regex.Pattern[str]", Rule]]
+    digit_rules: list[Rule]          # in the order of the number regex's groups d0, d1, ...
+
+
+def _alternation(rules: list[Rule]) -> str:
+    # Longest patterns first so "juta" is not cut to "jt"-style prefixes and "persen" beats "per sen".
+    return "|".join(f"(?:{r.pattern})" for r in sorted(rules, key=lambda r: -len(r.pattern)))
+
+
+def _by_label(rules: tuple[Rule, ...], *labels: str) -> list[Rule]:
+    return [r for r in rules if r.label in labels]
+
+
+@functools.lru_cache(maxsize=1)
+def lexicon() -> _Lexicon:
+    rules = load_rules(RULES_FILE)
+    digits = [r for r in rules if r.label.startswith("digits_")]
+    scales = _by_label(rules, "scale", "scale_approx")
+    money_scales = _by_label(rules, "scale_money")
+    words = _by_label(rules, "unit", "atom", "teen", "tens", "hundreds", "half", "scale", "scale_one")
+    word_alt = "|".join(sorted((r.pattern for r in words), key=len, reverse=True))
+    # One linear scan: optional currency, digits in any known format, optional scale, percent, suffix.
+    number_re = regex.compile(
+        rf"(?:(?<!\p{{L}})(?P<cur>(?:{_alternation(_by_label(rules, 'currency_prefix'))})[ ]?)|(?<![\p{{L}}\d.,]))"
+        rf"(?P<num>{'|'.join(f'(?P<d{i}>{r.pattern})' for i, r in enumerate(digits))})"
+        rf"(?:[ ]?(?P<scale>{_alternation(scales)})(?!\p{{L}}))?"
+        rf"(?:[ ]?(?P<mscale>{_alternation(money_scales)})(?!\p{{L}}))?"
+        rf"(?:[ ]?(?P<pct>{_alternation(_by_label(rules, 'percent'))})(?!\p{{L}}))?"
+        rf"(?:[ ](?P<cursuf>{_alternation(_by_label(rules, 'currency_suffix'))})(?!\p{{L}}))?",
+        regex.IGNORECASE | regex.V1,
+    )
+    words_re = regex.compile(
+        rf"(?:(?<!\p{{L}})(?P<cur>(?:{_alternation(_by_label(rules, 'currency_prefix'))})[ ]?))?"
+        rf"(?<!\p{{L}})(?P<words>(?:{word_alt})(?:[ ]+(?:{word_alt}))*)(?!\p{{L}})"
+        rf"(?:[ ]?(?P<pct>{_alternation(_by_label(rules, 'percent'))})(?!\p{{L}}))?"
+        rf"(?:[ ](?P<cursuf>{_alternation(_by_label(rules, 'currency_suffix'))})(?!\p{{L}}))?",
+        regex.IGNORECASE | regex.V1,
+    )
+    not_number_re = regex.compile(_alternation(_by_label(rules, "not_number")), regex.IGNORECASE | regex.V1)
+    word_rules: dict[str, Rule] = {}
+    for rule in words:
+        for alt in rule.pattern.split("|"):
+            word_rules[alt.lower()] = rule
+    scale_rules = [(regex.compile(rf"^(?:{r.pattern})$", regex.IGNORECASE), r) for r in scales]
+    # Money scales are case-sensitive single letters: "M", "T".
+    scale_rules += [(regex.compile(rf"^(?:{r.pattern})$"), r) for r in money_scales]
+    return _Lexicon(rules, number_re, words_re, not_number_re, word_rules, scale_rules, digits)
+
+
+def _digits_value(text: str, label: str) -> float:
+    """The value of a digit run, by the format its rule names."""
+    compact = text.replace(" ", "")
+    if label == "digits_dot_thousands":
+        whole, _, frac = compact.partition(",")
+        return float(whole.replace(".", "") + ("." + frac if frac else ""))
+    if label == "digits_comma_thousands":
+        return float(compact.replace(",", ""))
+    if label == "digits_decimal_comma":
+        return float(compact.replace(",", "."))
+    return float(compact)  # digits_decimal_dot, digits_integer
+
+
+def _words_value(words: list[str], lex: _Lexicon) -> float | None:
+    """Value of a run of number words: "dua ratus lima puluh ribu" -> 250000; "dua setengah juta" -> 2.5e6.
+
+    `group` collects the part below a thousand; `term` the unit word not yet multiplied.
+    """
+    total = group = term = 0.0
+    saw_number = False
+    for word in words:
+        rule = lex.word_rules.get(word.lower())
+        if rule is None:
+            return None
+        value = rule.value or 0.0
+        if rule.label == "unit":
+            term += value
+        elif rule.label == "half":
+            term += value
+        elif rule.label == "atom":
+            group += term + value
+            term = 0.0
+        elif rule.label == "teen":
+            group += term + value
+            term = 0.0
+        elif rule.label in ("tens", "hundreds"):
+            group += (term or 1.0) * value
+            term = 0.0
+        elif rule.label == "scale":
+            if not (group or term):
+                return None  # a bare "juta" is no number
+            total += (group + term) * value
+            group = term = 0.0
+        elif rule.label == "scale_one":
+            total += (group + term or 1.0) * value
+            group = term = 0.0
+        saw_number = True
+    return total + group + term if saw_number else None
+
+
+def _scale_rule(text: str, lex: _Lexicon) -> Rule | None:
+    for pattern, rule in lex.scale_rules:
+        if pattern.match(text):
+            return rule
+    return None
+
+
+def _digit_rule(m: "regex.Match[str]", lex: _Lexicon) -> Rule:
+    """The digits rule whose alternative matched (groups d0, d1, ... follow the rule order)."""
+    return next(rule for i, rule in enumerate(lex.digit_rules) if m.group(f"d{i}") is not None)
+
+
+def _blocked_spans(text: str, lex: _Lexicon) -> list[tuple[int, int]]:
+    return [m.span() for m in lex.not_number_re.finditer(text, timeout=MATCH_TIMEOUT_S)]
+
+
+def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    return any(s <= start and end <= e for s, e in spans)
+
+
+def _from_digits(m: "regex.Match[str]", lex: _Lexicon) -> NumberMention | None:
+    num = m.group("num")
+    rule = _digit_rule(m, lex)
+    scale_text, money_text = m.group("scale"), m.group("mscale")
+    currency = bool(m.group("cur") or m.group("cursuf"))
+    percent = bool(m.group("pct"))
+    end = m.end()
+    if money_text and not currency:
+        # "3M" outside a rupiah amount: the letter is not ours; the quote ends before it.
+        end = m.start("mscale") if not m.group("pct") else end
+        money_text = None
+    scale_rule = _scale_rule(scale_text or money_text, lex) if (scale_text or money_text) else None
+    if rule.label == "digits_decimal_dot" and not (scale_rule or percent):
+        return None  # "2.83" alone is more likely a list item or a version than a decimal figure
+    value = _digits_value(num, rule.label) * (scale_rule.value if scale_rule else 1.0)
+    start = m.start("cur") if m.group("cur") else m.start("num")
+    if not m.group("cur") and not m.group("cursuf") and not percent and not scale_rule:
+        end = m.end("num")
+    return NumberMention(
+        start=start,
+        end=end,
+        value=value,
+        kind="percent" if percent else ("idr" if currency else "count"),
+        rule=rule.id,
+        has_scale=scale_rule is not None,
+        approx=bool(scale_rule and scale_rule.label == "scale_approx"),
+        is_integer_literal=rule.label == "digits_integer" and not (scale_rule or percent or currency),
+        is_decimal=rule.label in ("digits_decimal_comma", "digits_decimal_dot") or ("," in num and "." in num),
+    )
+
+
+def _from_words(m: "regex.Match[str]", lex: _Lexicon) -> NumberMention | None:
+    words = m.group("words").split()
+    value = _words_value(words, lex)
+    if value is None:
+        return None
+    rules = [lex.word_rules[w.lower()] for w in words]
+    scale = next((r for r in rules if r.label in ("scale", "scale_one")), None)
+    percent = bool(m.group("pct"))
+    currency = bool(m.group("cur") or m.group("cursuf"))
+    return NumberMention(
+        start=m.start("cur") if m.group("cur") else m.start("words"),
+        end=m.end(),
+        value=value,
+        kind="percent" if percent else ("idr" if currency else "count"),
+        rule=(scale or rules[0]).id,
+        has_scale=scale is not None,
+        approx=False,
+        is_integer_literal=False,
+        is_decimal=value != int(value),
+    )
+
+
+def find_numbers(text: str) -> list[NumberMention]:
+    """Every number in `text`, in order, not overlapping; phones, clock times and codes are skipped."""
+    lex = lexicon()
+    blocked = _blocked_spans(text, lex)
+    found: list[NumberMention] = []
+    for m in lex.number_re.finditer(text, timeout=MATCH_TIMEOUT_S):
+        if _inside(blocked, m.start("num"), m.end("num")):
+            continue
+        mention = _from_digits(m, lex)
+        if mention:
+            found.append(mention)
+    taken = [(n.start, n.end) for n in found]
+    for m in lex.words_re.finditer(text, timeout=MATCH_TIMEOUT_S):
+        if any(s < m.end() and m.start() < e for s, e in taken):
+            continue
+        mention = _from_words(m, lex)
+        if mention:
+            found.append(mention)
+    return sorted(found, key=lambda n: n.start)
+
+
+def parse_number(text: str) -> NumberMention | None:
+    """The number that `text` is, when the whole (stripped) text is exactly one number; else None."""
+    stripped = text.strip()
+    offset = text.index(stripped) if stripped else 0
+    found = find_numbers(stripped)
+    if len(found) == 1 and found[0].start == 0 and found[0].end == len(stripped):
+        n = found[0]
+        return NumberMention(**{**n.__dict__, "start": n.start + offset, "end": n.end + offset})
+    return None
