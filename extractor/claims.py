@@ -424,12 +424,14 @@ def _dedupe(claims: Iterable[Claim]) -> list[Claim]:
     return sorted(result, key=lambda c: (c.char_start, c.metric))
 
 
-def extract_claims(view: str) -> list[Claim]:
-    """All claims in an article, given its matching view (same length as the text, see reader.py)."""
+def extract_claims(view: str, published: str = "") -> list[Claim]:
+    """All claims in an article, given its matching view (same length as the text, see reader.py).
+    `published` is the article's publication date from its metadata (HTML pages), when known: it is
+    the reference for relative dates ("tahun lalu") before any dateline in the text."""
     gazetteer = Gazetteer.load()
     layout = analyse(view)
     infos = _sentence_infos(view, layout, gazetteer)
-    reference = _reference_date(infos)
+    reference = published or _reference_date(infos)
     governing = _governing(infos, layout, reference)
     contexts = _contexts(infos, layout, governing, reference)
     picked = [(info, ctx) for info, ctx in zip(infos, contexts)

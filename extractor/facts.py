@@ -49,7 +49,8 @@ def row_for(article: Article, claim: Claim) -> FactRow:
 
 
 def facts_for(article: Article) -> list[FactRow]:
-    return [row_for(article, claim) for claim in extract_claims(article.view)]
+    published = str(article.meta.get("date") or "")
+    return [row_for(article, claim) for claim in extract_claims(article.view, published)]
 
 
 def to_frame(rows: list[FactRow]) -> pd.DataFrame:
