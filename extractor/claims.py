@@ -100,19 +100,32 @@ class _Context:
 
 # ----------------------------------------------------------------------------------------- tokens
 
-def _clause_ids(doc: Doc) -> list[int]:
-    """Clause number of every token: punctuation and clause-break words open a new clause."""
-    breaks = layout_rules().clause_breaks
-    ids, current = [], 0
+@dataclass(frozen=True)
+class _Clauses:
+    """Clause number of every token, and the clauses that open with an apposition word ("atau")."""
+
+    ids: list[int]
+    appositive: frozenset[int]
+
+    def __getitem__(self, token_index: int) -> int:
+        return self.ids[token_index]
+
+
+def _clause_ids(doc: Doc) -> _Clauses:
+    """Punctuation and clause-break words open a new clause."""
+    rules = layout_rules()
+    ids, appositive, current = [], set(), 0
     for token in doc:
         # Brackets are not breaks: "(JKN)" or "(RJTL)" is an apposition inside its clause.
-        if token.is_punct and token.text in ",;–—\"“”" or token.lower_ in breaks:
+        if token.is_punct and token.text in ",;–—\"“”" or token.lower_ in rules.clause_breaks:
             current += 1
+            if token.lower_ in rules.appositions:
+                appositive.add(current)
         ids.append(current)
-    return ids
+    return _Clauses(ids, frozenset(appositive))
 
 
-def _distance(a: Span, b: Span, clauses: list[int]) -> int:
+def _distance(a: Span, b: Span, clauses: _Clauses) -> int:
     gap = max(b.start - a.end, a.start - b.end, 0)
     return gap + CLAUSE_PENALTY * abs(clauses[a.start] - clauses[b.start])
 
@@ -128,8 +141,10 @@ def _head_cue(number: Span, cues: list[Span], text: str) -> Span | None:
 
 # ------------------------------------------------------------------------------------ concept
 
-def _concept(number: Span, head: Span | None, cues: list[Span], clauses: list[int]) -> tuple[str | None, Span | None]:
-    """The concept governing the number, and the cue that says so."""
+def _concept(number: Span, head: Span | None, cues: list[Span], clauses: _Clauses,
+             previous: dict[int, tuple[str, Span]]) -> tuple[str | None, Span | None]:
+    """The concept governing the number, and the cue that says so. `previous` maps a clause to the
+    concept found for the last number in it: "98 persen atau 270 juta jiwa" restates one quantity."""
     clause = clauses[number.start]
     concept_cues = [c for c in cues if c.label_ in CONCEPT_LABELS and c is not head]
     same = [c for c in concept_cues if clauses[c.start] == clause]
@@ -145,6 +160,8 @@ def _concept(number: Span, head: Span | None, cues: list[Span], clauses: list[in
     before = [c for c in same if c.end <= number.start]
     if before:
         return before[-1].label_, before[-1]
+    if clause in clauses.appositive and clause - 1 in previous:
+        return previous[clause - 1]
     after = [c for c in same if c.start >= number.end]
     if after:
         return after[0].label_, after[0]
@@ -158,24 +175,25 @@ def _concept(number: Span, head: Span | None, cues: list[Span], clauses: list[in
     return None, None
 
 
-def _vetoed(number: Span, head: Span | None, cues: list[Span], clauses: list[int]) -> bool:
+def _vetoed(number: Span, head: Span | None, cues: list[Span], clauses: _Clauses) -> bool:
     clause = clauses[number.start]
     for cue in cues:
         if clauses[cue.start] != clause:
             continue
-        if cue.label_ == "segment" and (0 <= number.start - cue.end <= SEGMENT_WINDOW_TOKENS or cue is head):
+        if cue.label_ == "segment" and (0 <= number.start - cue.end <= SEGMENT_WINDOW_TOKENS
+                                        or cue.start >= number.end):
             return True
         if cue.label_ == "other_topic" and cue.end <= number.start:
             return True
     return head is not None and head.label_ == "unit_other"
 
 
-def _has_in_clause(label: str, number: Span, cues: list[Span], clauses: list[int]) -> bool:
+def _has_in_clause(label: str, number: Span, cues: list[Span], clauses: _Clauses) -> bool:
     return any(c.label_ == label and clauses[c.start] == clauses[number.start] for c in cues)
 
 
 def _metric(mention: NumberMention, concept: str | None, head: Span | None, number: Span,
-            cues: list[Span], clauses: list[int]) -> MetricRule | None:
+            cues: list[Span], clauses: _Clauses) -> MetricRule | None:
     per_day = _has_in_clause("per_day", number, cues, clauses) and not (
         head is not None and head.label_ == "per_period")
     head_label = head.label_ if head is not None else None
@@ -212,10 +230,13 @@ def _status(number: Span, cues: list[Span]) -> str:
 
 
 def _qualifier(mention: NumberMention, head: Span | None, text: str) -> tuple[str, bool]:
-    """(qualifier, vetoed): vetoed when the left context marks a threshold or a change."""
+    """(qualifier, vetoed): vetoed when the left context marks a threshold or a change, or a total that a
+    count of regions is taken from ("dari 514 kabupaten/kota")."""
     before = qualifier_before(text[:mention.start])
     if before and before.label in ("criteria", "change"):
         return "exact", True
+    if before and before.label == "denominator":
+        return "exact", head is not None and head.label_ in ("unit_province", "unit_regency")
     after_from = head.end_char if head is not None and head.label_.startswith("unit_") else mention.end
     after = qualifier_after(text[after_from:])
     if before:
@@ -227,7 +248,7 @@ def _qualifier(mention: NumberMention, head: Span | None, text: str) -> tuple[st
 
 # --------------------------------------------------------------------------------- regions/dates
 
-def _pick_region(number: Span, regions: list[Span], clauses: list[int]) -> str:
+def _pick_region(number: Span, regions: list[Span], clauses: _Clauses) -> str:
     """The region nearest before the number in its clause, else the nearest in the sentence; a province
     named only to locate a regency named beside it ("Kabupaten Kulon Progo, Daerah Istimewa
     Yogyakarta") gives way to that regency."""
@@ -245,13 +266,13 @@ def _pick_region(number: Span, regions: list[Span], clauses: list[int]) -> str:
     return region.canonical
 
 
-def _target_dated(span: Span, cues: list[Span], clauses: list[int]) -> bool:
+def _target_dated(span: Span, cues: list[Span], clauses: _Clauses) -> bool:
     """A date in a clause after a target cue is the target's date ("Ini Target di 2024")."""
     return any(c.label_ == "target" and c.end <= span.start and clauses[c.start] == clauses[span.start]
                for c in cues)
 
 
-def _pick_date(number: Span, dates: list[Span], cues: list[Span], clauses: list[int], status: str) -> str:
+def _pick_date(number: Span, dates: list[Span], cues: list[Span], clauses: _Clauses, status: str) -> str:
     usable = []
     for span in dates:
         mention: DateMention = span._.mention
@@ -374,6 +395,7 @@ def _claims_in_doc(doc: Doc, info: _SentenceInfo, inherited: _Context, reference
         store[span.kb_id_] = resolve(span._.mention, reference)
     regions = [r for r in doc.spans["regions"] if r._.mention.start + offset >= line_prefix_end]
     claims = []
+    concepts_by_clause: dict[int, tuple[str, Span]] = {}
     for number in doc.spans["numbers"]:
         mention: NumberMention = number._.mention
         if any(d._.mention.start < mention.end and mention.start < d._.mention.end for d in dates):
@@ -388,10 +410,12 @@ def _claims_in_doc(doc: Doc, info: _SentenceInfo, inherited: _Context, reference
         qualifier, vetoed = _qualifier(mention, head, doc.text)
         if vetoed:
             continue
-        concept, concept_cue = _concept(number, head, cues, clauses)
+        concept, concept_cue = _concept(number, head, cues, clauses, concepts_by_clause)
         rule = _metric(mention, concept, head, number, cues, clauses)
         if rule is None:
             continue
+        if concept and concept_cue is not None:
+            concepts_by_clause[clauses[number.start]] = (concept, concept_cue)
         status = _status(number, cues)
         own_date = _pick_date(number, dates, cues, clauses, status)
         region = _pick_region(number, regions, clauses) or inherited.region

@@ -55,6 +55,7 @@ class _LayoutRules:
     dateline: list[tuple["regex.Pattern[str]", Rule]]
     abbreviations: frozenset[str]
     clause_breaks: frozenset[str]
+    appositions: frozenset[str]
 
 
 def _line_start_pattern(rules: list[Rule]) -> "regex.Pattern[str]":
@@ -74,6 +75,7 @@ def layout_rules() -> _LayoutRules:
         dateline=[(regex.compile(rf"\s*(?:{r.pattern})", regex.V1), r) for r in by("dateline_prefix")],
         abbreviations=words("abbreviation"),
         clause_breaks=words("clause_break"),
+        appositions=words("apposition"),
     )
 
 
