@@ -176,6 +176,7 @@ def _concept(number: Span, head: Span | None, cues: list[Span], clauses: _Clause
 
 
 def _vetoed(number: Span, head: Span | None, cues: list[Span], clauses: _Clauses) -> bool:
+    """A segment count, another subject, or a count of things outside the vocabulary ("30 lembaga")."""
     clause = clauses[number.start]
     for cue in cues:
         if clauses[cue.start] != clause:
@@ -185,7 +186,8 @@ def _vetoed(number: Span, head: Span | None, cues: list[Span], clauses: _Clauses
             return True
         if cue.label_ == "other_topic" and cue.end <= number.start:
             return True
-    return head is not None and head.label_ == "unit_other"
+    counted_other = head is not None and head.label_ == "unit_other"
+    return counted_other and number._.mention.kind == "count"  # "98 persen tahun ini" is still a percent
 
 
 def _has_in_clause(label: str, number: Span, cues: list[Span], clauses: _Clauses) -> bool:

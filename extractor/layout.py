@@ -135,6 +135,8 @@ def _roles(text: str, spans: list[tuple[int, int]], rules: _LayoutRules) -> list
         after_related = False
         if rules.furniture.match(line):
             roles.append("furniture")
+        elif _dateline_end(text, start, rules) > start:
+            roles.append("body")  # "KBRN, Jakarta: ..." opens a story; it is no table row
         elif line.endswith(":"):
             roles.append("header")
         elif words <= ROW_MAX_WORDS and _ROW.match(line):

@@ -1,0 +1,76 @@
+"""Claim assembly (extractor/claims.py) against rules/claims.corpus.yaml: every case yields exactly the
+claims it lists, with the fields it gives."""
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from extractor.claims import Claim, extract_claims, metric_rules
+from extractor.reader import matching_view
+from extractor.ruledata import RuleDataError, rules_file
+
+CASES = yaml.safe_load(rules_file("claims.corpus.yaml").read_text(encoding="utf-8"))["cases"]
+CHECKED = ("metric", "value", "qualifier", "status", "region", "as_of")
+
+
+def _params() -> list:
+    return list(_iter_params())
+
+
+def _iter_params():
+    for case in CASES:
+        marks = [pytest.mark.xfail(strict=True, reason=case["xfail"])] if case.get("xfail") else []
+        yield pytest.param(case, id=case["id"], marks=marks)
+
+
+def _as_dict(claim: Claim) -> dict:
+    return {field: getattr(claim, field) for field in CHECKED}
+
+
+@pytest.mark.parametrize("case", _params())
+def test_claims_corpus(case):
+    text = case["text"]
+    claims = extract_claims(matching_view(text))
+    expected = case["expect"]
+    got = [_as_dict(c) for c in claims]
+    assert len(got) == len(expected), f"got {got}"
+    for claim, want in zip(got, expected):
+        for field, value in want.items():
+            if field == "value":
+                assert claim["value"] == pytest.approx(float(value), rel=1e-9), (field, claim)
+            else:
+                assert claim[field] == str(value), (field, claim)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_claims_point_at_their_characters(case):
+    text = case["text"]
+    for claim in extract_claims(matching_view(text)):
+        quote = text[claim.char_start:claim.char_end]
+        assert quote and quote[0].isalnum() and claim.sentence_start <= claim.char_start < claim.char_end <= claim.sentence_end
+
+
+def test_crlf_and_nbsp_leave_offsets_valid():
+    text = "Cakupan JKN Jambi\r\n\r\nCakupan kepesertaan JKN di Provinsi Jambi mencapai 95,50\u00a0persen per Mei 2024."
+    claims = extract_claims(matching_view(text))
+    assert [(c.metric, c.value) for c in claims] == [("coverage_pct", 95.5)]
+    assert text[claims[0].char_start:claims[0].char_end] == "95,50\u00a0persen"
+
+
+def test_metric_rules_cover_the_contract_vocabulary():
+    vocabulary = {"coverage_pct", "active_pct", "participants", "active_participants", "population",
+                  "unregistered", "visits", "visits_per_day", "screenings", "uhc_provinces",
+                  "uhc_regencies", "funding_idr"}
+    assert {r.metric for r in metric_rules()} == vocabulary
+
+
+def test_metric_rules_reject_unknown_keys(tmp_path, monkeypatch):
+    import extractor.claims as claims
+
+    monkeypatch.setattr(claims, "load_yaml", lambda name: {"metrics": [{"metric": "x", "unit": "u", "kind": "count", "colour": 1}]})
+    claims.metric_rules.cache_clear()
+    try:
+        with pytest.raises(RuleDataError, match="colour"):
+            claims.metric_rules()
+    finally:
+        claims.metric_rules.cache_clear()

@@ -1,0 +1,33 @@
+"""The spaCy pipeline (extractor/pipeline.py): one place, four components, spans with rule ids."""
+from __future__ import annotations
+
+from extractor.pipeline import SPAN_KEYS, build_nlp
+
+
+def test_pipeline_is_built_once_with_its_components():
+    nlp = build_nlp()
+    assert nlp is build_nlp()
+    assert nlp.lang == "id"
+    assert nlp.pipe_names == ["jkn_numbers", "jkn_dates", "jkn_regions", "jkn_cues"]
+
+
+def test_components_mark_spans_with_rule_ids_and_exact_mentions():
+    doc = build_nlp()("Cakupan kepesertaan JKN di Kab. Bangka per Mei 2024 mencapai 99,19% atau Rp.315,00.")
+    assert set(SPAN_KEYS) <= set(doc.spans)
+    numbers = {s.text: s for s in doc.spans["numbers"]}
+    assert numbers["99,19%"].id_ == "num.digits.decimal_comma"
+    assert numbers["99,19%"]._.mention.value == 99.19
+    # spaCy leaves "Rp.315,00" as "Rp" + ".315,00": the mention keeps the exact characters anyway.
+    money = [s for s in doc.spans["numbers"] if s.label_ == "idr"][0]
+    mention = money._.mention
+    assert doc.text[mention.start:mention.end] == "Rp.315,00" and mention.value == 315.0
+    assert [s._.mention.iso for s in doc.spans["dates"]] == ["2024-05"]
+    assert [s._.mention.region.canonical for s in doc.spans["regions"]] == ["Kabupaten Bangka"]
+    cue_ids = {s.id_ for s in doc.spans["cues"]}
+    assert "cue.participation.cakupan_kepesertaan" in cue_ids
+
+
+def test_a_number_and_a_cue_on_the_same_characters_keep_their_own_mentions():
+    doc = build_nlp()("Jumlah Penduduk : 129.346 jiwa")
+    assert all(s._.mention.start == s.start_char or s.label_ for s in doc.spans["cues"])
+    assert doc.spans["numbers"][0]._.mention.value == 129346

@@ -1,0 +1,57 @@
+"""The rule data loader (extractor/ruledata.py) and every rules file it serves."""
+from __future__ import annotations
+
+import pytest
+import regex
+
+from extractor.ruledata import Rule, RuleDataError, load_rules, rules_file, rules_root
+
+# Rule families that are plain Rule records, and the YAML section that holds them.
+RULE_FILES = [("numbers.yaml", "rules"), ("dates.yaml", "rules"), ("cues.yaml", "rules"),
+              ("layout.yaml", "rules"), ("qualifiers.yaml", "before"), ("qualifiers.yaml", "after"),
+              ("regions/prefixes.yaml", "rules")]
+
+
+def test_rule_rejects_unknown_keys():
+    with pytest.raises(RuleDataError, match=r"cues.yaml.*'x'.*\['colour'\]"):
+        Rule.from_record({"id": "x", "label": "l", "pattern": "p", "colour": "red"}, "cues.yaml")
+
+
+def test_rule_requires_id_label_pattern():
+    with pytest.raises(RuleDataError, match="lacks"):
+        Rule.from_record({"id": "x", "label": "l"}, "cues.yaml")
+
+
+def test_rule_record_must_be_a_mapping():
+    with pytest.raises(RuleDataError, match="mapping"):
+        Rule.from_record(["id", "x"], "cues.yaml")
+
+
+def test_missing_rules_file_is_named():
+    with pytest.raises(RuleDataError, match="nope.yaml"):
+        rules_file("nope.yaml")
+
+
+def test_rules_ship_inside_the_package():
+    # Installed as extractor.rules (pyproject maps rules/ there), read with importlib.resources.
+    assert rules_root().joinpath("cues.yaml").is_file()
+
+
+@pytest.mark.parametrize("name,section", RULE_FILES)
+def test_rule_files_load_with_unique_ids(name, section):
+    rules = load_rules(name, section)
+    assert rules and len({r.id for r in rules}) == len(rules)
+
+
+def _examples():
+    for name, section in RULE_FILES:
+        if name in ("numbers.yaml", "dates.yaml"):
+            continue  # their examples run through the engines in test_numbers.py / test_dates.py
+        for rule in load_rules(name, section):
+            for example in rule.examples:
+                yield pytest.param(rule, example, id=f"{rule.id}:{example[:30]}")
+
+
+@pytest.mark.parametrize("rule,example", list(_examples()))
+def test_every_rule_example_matches_its_pattern(rule, example):
+    assert regex.search(rule.pattern, example, regex.IGNORECASE | regex.V1), (rule.id, example)
