@@ -36,7 +36,7 @@ CLAUSE_PENALTY = 8          # a clause crossed weighs like this many tokens
 MAX_CUE_DISTANCE = 20       # a cue in another clause governs a number only this close (tokens + penalties)
 SEGMENT_WINDOW_TOKENS = 8   # a segment cue this close before a number makes it a segment count
 YEAR_RANGE = (1900, 2100)
-CONCEPT_LABELS = frozenset({"participation", "active", "population", "visit", "screening", "uhc",
+CONCEPT_LABELS = frozenset({"participation", "active", "population", "visit", "screening", "uhc", "uhc_achieved",
                             "funding", "predicate_participation", "predicate_unregistered"})
 HEAD_CONCEPT = {"unit_participant": "participation", "unit_visit": "visit", "unit_screening": "screening",
                 "population": "population", "unit_person": "person", "per_day": None, "per_period": None}

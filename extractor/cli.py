@@ -34,18 +34,63 @@ def extract(directory: Path, out: Path, workers: int | None) -> None:
 @click.option("--gold", required=True, type=click.Path(exists=True, path_type=Path),
               help="Gold CSV, or a folder holding gold CSVs")
 @click.option("--report", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder to write report.json and report.md into")
-@click.option("--min-f1", type=float, default=0.0, help="Exit 1 when overall F1 is below this")
-def evaluate(facts: Path, gold: Path, report: Path | None, min_f1: float) -> None:
-    """Score a facts table against gold, as the contract says."""
+              help="Folder to write report.json, report.md, report.html and junit.xml into")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Gate thresholds from a TOML file (e.g. ci/thresholds.toml); options below override it")
+@click.option("--min-f1", type=float, default=None, help="Gate: fail when overall F1 is below this")
+@click.option("--min-metric-f1", "min_metric_f1", multiple=True, metavar="METRIC=X",
+              help="Gate: fail when this metric's F1 is below X (repeatable)")
+@click.option("--min-attr", "min_attr", multiple=True, metavar="ATTRIBUTE=X",
+              help="Gate: fail when region, as_of or qualifier accuracy is below X (repeatable)")
+@click.option("--baseline", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Gate: a previous report.json; fail when overall or any metric's F1 drops by more than --tolerance")
+@click.option("--tolerance", type=float, default=None, help="Gate: largest allowed F1 drop against --baseline (default 0.02)")
+def evaluate(facts: Path, gold: Path, report: Path | None, config_path: Path | None, min_f1: float | None,
+             min_metric_f1: tuple[str, ...], min_attr: tuple[str, ...], baseline: Path | None,
+             tolerance: float | None) -> None:
+    """Score a facts table against gold, as the contract says; write reports; apply the regression gate.
+
+    Exit 1 when any gate condition fails (each one is printed), 0 otherwise."""
     from extractor.evaluate import format_summary, load_gold, load_table, score
+    from extractor.gate import GateConfig, GateConfigError, check, load_baseline, parse_assignments
     from extractor.report import write_reports
 
-    evaluation = score(load_table(facts), load_gold(gold))
+    try:
+        config = GateConfig.from_toml(config_path) if config_path is not None else GateConfig()
+        config = config.overridden_by(GateConfig.from_mapping(
+            {k: v for k, v in {"min_f1": min_f1, "tolerance": tolerance}.items() if v is not None}
+            | {"min_metric_f1": parse_assignments(min_metric_f1, "--min-metric-f1"),
+               "min_attr": parse_assignments(min_attr, "--min-attr")}, where="options"))
+        if baseline is not None:
+            config = config.overridden_by(GateConfig(baseline=baseline))
+        previous = load_baseline(config.baseline) if config.baseline is not None else None  # before --report overwrites it
+    except GateConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    facts_table, gold_table = load_table(facts), load_gold(gold)
+    evaluation = score(facts_table, gold_table)
     click.echo(format_summary(evaluation))
+    result = None if config.is_empty() else check(evaluation, config, previous)
     if report is not None:
-        write_reports(evaluation, report)
+        write_reports(evaluation, report, facts=facts_table, facts_path=facts, gold=gold_table, gold_path=gold,
+                      gate=result.as_dict() if result is not None else None)
         click.echo(f"reports written to {report}")
-    if evaluation.overall.f1 < min_f1:
-        click.echo(f"FAIL: F1 {evaluation.overall.f1:.3f} is below --min-f1 {min_f1}", err=True)
-        sys.exit(1)
+    if result is not None:
+        for line in result.lines():
+            click.echo(line, err=line.startswith("FAIL"))
+        sys.exit(result.exit_code)
+
+
+@main.command()
+@click.argument("facts", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Checks table to write (CSV); default: checks.csv beside FACTS")
+def check(facts: Path, out: Path | None) -> None:
+    """Flag arithmetic that does not add up and contradictions between articles."""
+    from extractor.check import run_checks, summarize, write_checks
+    from extractor.evaluate import load_table
+
+    checks = run_checks(load_table(facts))
+    out = out or facts.with_name("checks.csv")
+    write_checks(checks, out)
+    click.echo(summarize(checks))
+    click.echo(f"checks written to {out}")
