@@ -184,8 +184,8 @@ def _vetoed(number: Span, head: Span | None, cues: list[Span], clauses: _Clauses
         if cue.label_ == "segment" and (0 <= number.start - cue.end <= SEGMENT_WINDOW_TOKENS
                                         or cue.start >= number.end):
             return True
-        if cue.label_ == "other_topic" and cue.end <= number.start:
-            return True
+        if cue.label_ == "other_topic":
+            return True  # "cakupan imunisasi 95 persen", "5 juta peserta memakai aplikasi Mobile JKN"
     counted_other = head is not None and head.label_ == "unit_other"
     return counted_other and number._.mention.kind == "count"  # "98 persen tahun ini" is still a percent
 
