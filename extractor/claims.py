@@ -25,7 +25,7 @@ from spacy.tokens import Doc, Span
 from extractor.cues import find_cues, qualifier_after, qualifier_before
 from extractor.dates import KIND_RANK, DateMention, find_dates, resolve
 from extractor.layout import Layout, Line, Sentence, analyse, layout_rules
-from extractor.numbers import NumberMention, lexicon as number_lexicon
+from extractor.numbers import NumberMention, find_numbers, lexicon as number_lexicon
 from extractor.pipeline import MENTIONS, build_nlp
 from extractor.regions import Gazetteer, RegionMention
 from extractor.ruledata import RuleDataError, load_yaml
@@ -327,7 +327,7 @@ def _reference_date(infos: list[_SentenceInfo]) -> str:
     return ""
 
 
-def _governing(infos: list[_SentenceInfo], layout: Layout, reference: str) -> _Context:
+def _governing(infos: list[_SentenceInfo], layout: Layout, reference: str, dateline_region: str) -> _Context:
     """The article's governing date and region: title and lead first, then the dateline, then the country."""
     top = {layout.title, layout.lead} - {None}
     first_top, last_top = (min(top), max(top)) if top else (0, -1)
@@ -350,7 +350,29 @@ def _governing(infos: list[_SentenceInfo], layout: Layout, reference: str) -> _C
         if found:
             region = found[0].region.canonical
             break
-    return _Context(date or reference, region or COUNTRY)
+    return _Context(date or reference, region or dateline_region or COUNTRY)
+
+
+def _dateline_region(view: str, layout: Layout, gazetteer: Gazetteer) -> str:
+    """The place in the lead's dateline ("SLEMAN, KOMPAS.com - "), when it may govern the article: not
+    the capital, where national news is datelined (rules/layout.yaml `national_dateline`), and not in an
+    article whose figures are national by their size (then the place is only where the reporter was)."""
+    if layout.lead is None:
+        return ""
+    lead = layout.lines[layout.lead]
+    found = gazetteer.find(view[lead.start:lead.prefix_end])
+    if not found:
+        return ""
+    place = found[0].region
+    national = layout_rules().national_datelines
+    if any(n in (place.canonical.lower(), place.province.lower()) for n in national):
+        return ""
+    return "" if _has_national_figures(view) else place.canonical
+
+
+def _has_national_figures(view: str) -> bool:
+    threshold = min(r.national_above for r in metric_rules() if r.national_above and r.unit == "person")
+    return any(n.kind == "count" and n.value > threshold for n in find_numbers(view))
 
 
 def _contexts(infos: list[_SentenceInfo], layout: Layout, governing: _Context, reference: str) -> list[_Context]:
@@ -458,7 +480,7 @@ def extract_claims(view: str, published: str = "") -> list[Claim]:
     layout = analyse(view)
     infos = _sentence_infos(view, layout, gazetteer)
     reference = published or _reference_date(infos)
-    governing = _governing(infos, layout, reference)
+    governing = _governing(infos, layout, reference, _dateline_region(view, layout, gazetteer))
     contexts = _contexts(infos, layout, governing, reference)
     picked = [(info, ctx) for info, ctx in zip(infos, contexts)
               if _is_candidate(view[info.sentence.start:info.sentence.end])]

@@ -56,6 +56,7 @@ class _LayoutRules:
     abbreviations: frozenset[str]
     clause_breaks: frozenset[str]
     appositions: frozenset[str]
+    national_datelines: frozenset[str]
 
 
 def _line_start_pattern(rules: list[Rule]) -> "regex.Pattern[str]":
@@ -76,6 +77,7 @@ def layout_rules() -> _LayoutRules:
         abbreviations=words("abbreviation"),
         clause_breaks=words("clause_break"),
         appositions=words("apposition"),
+        national_datelines=words("national_dateline"),
     )
 
 
