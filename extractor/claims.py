@@ -455,15 +455,26 @@ def _claims_in_doc(doc: Doc, info: _SentenceInfo, inherited: _Context, reference
     return claims
 
 
+REPEAT_TOLERANCE = 0.005   # a headline's "278 juta" repeats the body's "278,1 juta" (the scorer's 0.5 %)
+
+
+def _same_figure(a: float, b: float) -> bool:
+    return abs(a - b) <= REPEAT_TOLERANCE * max(abs(a), abs(b), 1e-9)
+
+
 def _dedupe(claims: Iterable[Claim]) -> list[Claim]:
-    """One claim per (metric, value, status, region), placed at its first occurrence and dated by the
-    first occurrence that had a date of its own."""
-    groups: dict[tuple, list[Claim]] = {}
+    """One claim per (metric, value, status, region), values equal up to rounding, placed at its first
+    occurrence and dated by the first occurrence that had a date of its own."""
+    groups: list[list[Claim]] = []
     for claim in sorted(claims, key=lambda c: (c.char_start, c.metric)):
-        key = (claim.metric, round(claim.value, 6), claim.status, claim.region)
-        groups.setdefault(key, []).append(claim)
+        home = next((g for g in groups if (g[0].metric, g[0].status, g[0].region) ==
+                     (claim.metric, claim.status, claim.region) and _same_figure(g[0].value, claim.value)), None)
+        if home is None:
+            groups.append([claim])
+        else:
+            home.append(claim)
     result = []
-    for members in groups.values():
+    for members in groups:
         first = members[0]
         dated = next((c for c in members if c.explicit_date), None)
         if dated is not None and dated is not first:
