@@ -455,11 +455,21 @@ def _claims_in_doc(doc: Doc, info: _SentenceInfo, inherited: _Context, reference
     return claims
 
 
-REPEAT_TOLERANCE = 0.005   # a headline's "278 juta" repeats the body's "278,1 juta" (the scorer's 0.5 %)
+def _significant_digits(value: float) -> int:
+    digits = f"{value:.12g}".replace(".", "").replace("-", "").lstrip("0").rstrip("0")
+    return max(len(digits), 1)
 
 
 def _same_figure(a: float, b: float) -> bool:
-    return abs(a - b) <= REPEAT_TOLERANCE * max(abs(a), abs(b), 1e-9)
+    """Equal, or one is the other rounded: a headline's "278 juta" repeats the body's "278,1 juta", but
+    "392,8 juta" and "392,9 juta" are two figures."""
+    if a == b:
+        return True
+    coarse, precise = sorted((a, b), key=_significant_digits)
+    digits = _significant_digits(coarse)
+    if digits >= _significant_digits(precise):
+        return False
+    return float(f"{precise:.{digits}g}") == coarse
 
 
 def _dedupe(claims: Iterable[Claim]) -> list[Claim]:
