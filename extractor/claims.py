@@ -455,6 +455,9 @@ def _claims_in_doc(doc: Doc, info: _SentenceInfo, inherited: _Context, reference
     return claims
 
 
+REPEAT_TOLERANCE = 0.005   # at most the scorer's 0.5 %: "Satu Juta" is no rounding of "1.076.232"
+
+
 def _significant_digits(value: float) -> int:
     digits = f"{value:.12g}".replace(".", "").replace("-", "").lstrip("0").rstrip("0")
     return max(len(digits), 1)
@@ -465,6 +468,8 @@ def _same_figure(a: float, b: float) -> bool:
     "392,8 juta" and "392,9 juta" are two figures."""
     if a == b:
         return True
+    if abs(a - b) > REPEAT_TOLERANCE * max(abs(a), abs(b)):
+        return False
     coarse, precise = sorted((a, b), key=_significant_digits)
     digits = _significant_digits(coarse)
     if digits >= _significant_digits(precise):
