@@ -39,7 +39,7 @@ class _DateLexicon:
     anchor_before: "regex.Pattern[str]"
     months: dict[str, int]
     ordinals: dict[str, int]
-    label_value: dict[str, float]
+    label_value: list[tuple["regex.Pattern[str]", float]]   # quarter/semester/period words -> value
     relative: list[tuple["regex.Pattern[str]", Rule]]
     fallback: "regex.Pattern[str] | None"
 
@@ -66,7 +66,7 @@ def lexicon() -> _DateLexicon:
     patterns = [
         ("numeric", rf"{b}(?:(?P<wd>{weekday}),?\s*)?(?P<paren>\(\s*)?(?P<d>\d{{1,2}})[/-](?P<m>\d{{1,2}})[/-](?P<y>\d{{4}}|\d{{2}})(?![\d/])(?(paren)\s*\))"),
         ("day_month_year", rf"{b}(?:(?P<wd>{weekday}),?\s*(?P<paren>\(\s*)?)?(?P<d>\d{{1,2}})\s+(?P<mon>{month})\.?\s+{year}(?(paren)\s*\))"),
-        ("quarter", rf"{b}(?P<q>{w('quarter')}|{w('semester')})\s*(?:ke-?\s*)?(?P<n>{ordinal}){e}\s*(?:{yw}\s+)?{year}"),
+        ("quarter", rf"{b}(?P<q>{w('quarter')}|{w('semester')})\s*(?:ke-?\s*)?(?P<n>{ordinal}){e}(?:\s*[/-]\s*|\s*(?:(?:{yw})\s+)?){year}"),
         ("period_edge", rf"{b}(?P<edge>{w('end_of_period')}|{w('start_of_period')}){e}\s+(?:(?:{yw})\s+)?{year}"),
         ("month_year", rf"{b}(?P<mon>{month})\.?\s+(?:(?:{yw})\s+)?{year}"),
         ("year_word", rf"{b}(?:{yw})\s+{year}"),
@@ -78,11 +78,9 @@ def lexicon() -> _DateLexicon:
         rf"(?:{w('anchor')}|{w('month_word')})\s*(?:(?:{yw}|{w('month_word')})\s+)?$", flags)
     months = {alt.lower(): int(r.value) for r in rules if r.label == "month" for alt in r.pattern.split("|")}
     ordinals = {alt.lower(): int(r.value) for r in rules if r.label == "ordinal" for alt in r.pattern.split("|")}
-    label_value = {}
-    for r in rules:
-        if r.label in ("quarter", "semester", "end_of_period", "start_of_period"):
-            for alt in r.pattern.split("|"):
-                label_value[alt.lower()] = r.value
+    # Matched by pattern, not looked up by text: alternatives are regexes ("smt\.?").
+    label_value = [(regex.compile(rf"(?:{r.pattern})", flags), float(r.value or 0)) for r in rules
+                   if r.label in ("quarter", "semester", "end_of_period", "start_of_period")]
     relative = [(regex.compile(rf"{b}(?:{r.pattern}){e}", flags), r)
                 for r in rules if r.label.startswith("relative_")]
     fallback_rules = [r for r in rules if r.label == "fallback"]
@@ -96,6 +94,10 @@ def _valid_day(y: int, m: int, d: int) -> bool:
         return True
     except ValueError:
         return False
+
+
+def _period_value(text: str, lex: _DateLexicon) -> int:
+    return int(next(value for pattern, value in lex.label_value if pattern.fullmatch(text)))
 
 
 def _iso_from(name: str, m: "regex.Match[str]", lex: _DateLexicon) -> str | None:
@@ -113,12 +115,12 @@ def _iso_from(name: str, m: "regex.Match[str]", lex: _DateLexicon) -> str | None
     if name == "month_year":
         return f"{y:04d}-{lex.months[m.group('mon').lower()]:02d}"
     if name == "quarter":
-        months_per = int(lex.label_value[m.group("q").lower().rstrip(".")])
+        months_per = _period_value(m.group("q"), lex)
         n = lex.ordinals[m.group("n").lower()]
         last = n * months_per
         return f"{y:04d}-{last:02d}" if 1 <= last <= 12 else None
     if name == "period_edge":
-        return f"{y:04d}-{int(lex.label_value[m.group('edge').lower()]):02d}"
+        return f"{y:04d}-{_period_value(m.group('edge'), lex):02d}"
     if name == "year_range" and int(m.group("y0")) >= y:
         return None
     return f"{y:04d}"
@@ -231,6 +233,7 @@ def parse_date(text: str, reference_iso: str = "") -> str | None:
 
 
 def _edge_slack(text: str, mention: DateMention) -> int:
-    # Anchor words before the date ("per", "sepanjang") are part of how it is written, not of the date.
+    # Anchor words before the date ("per", "sepanjang") are part of how it is written, not of the date;
+    # any other text before it, and any text after it, is not.
     lead = text[: mention.start]
-    return len(lead) + len(text) - mention.end if lexicon().anchor_before.search(lead) or not lead else len(text)
+    return len(lead) if lexicon().anchor_before.match(lead) else 0

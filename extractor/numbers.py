@@ -59,28 +59,34 @@ def lexicon() -> _Lexicon:
     digits = [r for r in rules if r.label.startswith("digits_")]
     scales = _by_label(rules, "scale", "scale_approx")
     money_scales = _by_label(rules, "scale_money")
-    words = _by_label(rules, "unit", "atom", "teen", "tens", "hundreds", "half", "scale", "scale_one")
+    words = _by_label(rules, "unit", "atom", "teen", "tens", "hundreds", "half", "scale", "scale_one",
+                      "scale_approx")
     word_alt = "|".join(sorted((r.pattern for r in words), key=len, reverse=True))
+    units_alt = "|".join(sorted((r.pattern for r in _by_label(rules, "unit")), key=len, reverse=True))
+    points = _by_label(rules, "decimal_point")
+    # A decimal point word ("koma") never starts a run and counts only before a unit word.
+    point_alt = (rf"|(?:{_alternation(points)})(?=[ ]+(?:{units_alt})(?!\p{{L}}))" if points else "")
     # One linear scan: optional currency, digits in any known format, optional scale, percent, suffix.
     number_re = regex.compile(
         rf"(?:(?<!\p{{L}})(?P<cur>(?:{_alternation(_by_label(rules, 'currency_prefix'))})[ ]?)|(?<![\p{{L}}\d.,]))"
         rf"(?P<num>{'|'.join(f'(?P<d{i}>{r.pattern})' for i, r in enumerate(digits))})"
         rf"(?:[ ]?(?P<scale>{_alternation(scales)})(?!\p{{L}}))?"
-        rf"(?:[ ]?(?P<mscale>{_alternation(money_scales)})(?!\p{{L}}))?"
+        # Money scales are case-sensitive single letters ("M", "T"): "Rp 3 m" is no 3 miliar.
+        rf"(?:[ ]?(?P<mscale>(?-i:{_alternation(money_scales)}))(?!\p{{L}}))?"
         rf"(?:[ ]?(?P<pct>{_alternation(_by_label(rules, 'percent'))})(?!\p{{L}}))?"
         rf"(?:[ ](?P<cursuf>{_alternation(_by_label(rules, 'currency_suffix'))})(?!\p{{L}}))?",
         regex.IGNORECASE | regex.V1,
     )
     words_re = regex.compile(
         rf"(?:(?<!\p{{L}})(?P<cur>(?:{_alternation(_by_label(rules, 'currency_prefix'))})[ ]?))?"
-        rf"(?<!\p{{L}})(?P<words>(?:{word_alt})(?:[ ]+(?:{word_alt}))*)(?!\p{{L}})"
+        rf"(?<!\p{{L}})(?P<words>(?:{word_alt})(?:[ ]+(?:{word_alt}{point_alt}))*)(?!\p{{L}})"
         rf"(?:[ ]?(?P<pct>{_alternation(_by_label(rules, 'percent'))})(?!\p{{L}}))?"
         rf"(?:[ ](?P<cursuf>{_alternation(_by_label(rules, 'currency_suffix'))})(?!\p{{L}}))?",
         regex.IGNORECASE | regex.V1,
     )
     not_number_re = regex.compile(_alternation(_by_label(rules, "not_number")), regex.IGNORECASE | regex.V1)
     word_rules: dict[str, Rule] = {}
-    for rule in words:
+    for rule in words + points:
         for alt in rule.pattern.split("|"):
             word_rules[alt.lower()] = rule
     scale_rules = [(regex.compile(rf"^(?:{r.pattern})$", regex.IGNORECASE), r) for r in scales]
@@ -92,6 +98,8 @@ def lexicon() -> _Lexicon:
 def _digits_value(text: str, label: str) -> float:
     """The value of a digit run, by the format its rule names."""
     compact = text.replace(" ", "")
+    if label == "digits_no_cents":
+        return float(compact.removesuffix(",-").replace(".", ""))
     if label == "digits_dot_thousands":
         whole, _, frac = compact.partition(",")
         return float(whole.replace(".", "") + ("." + frac if frac else ""))
@@ -105,15 +113,30 @@ def _digits_value(text: str, label: str) -> float:
 def _words_value(words: list[str], lex: _Lexicon) -> float | None:
     """Value of a run of number words: "dua ratus lima puluh ribu" -> 250000; "dua setengah juta" -> 2.5e6.
 
-    `group` collects the part below a thousand; `term` the unit word not yet multiplied.
+    `group` collects the part below a thousand; `term` the unit word not yet multiplied; `fraction`
+    the digits read after a decimal point word ("satu koma delapan juta" -> 1.8e6), None before one.
     """
     total = group = term = 0.0
     saw_number = False
+    fraction: str | None = None
     for word in words:
         rule = lex.word_rules.get(word.lower())
         if rule is None:
             return None
         value = rule.value or 0.0
+        if fraction is not None:
+            if rule.label == "unit":
+                fraction += str(int(value))
+                continue
+            if not fraction or rule.label not in ("scale", "scale_approx"):
+                return None  # only digit words, then at most a scale, follow the point
+            term += float("0." + fraction)
+            fraction = None
+        if rule.label == "decimal_point":
+            if not saw_number or total:
+                return None  # "koma" needs a whole part, below any scale: "satu koma delapan juta"
+            fraction = ""
+            continue
         if rule.label == "unit":
             term += value
         elif rule.label == "half":
@@ -127,7 +150,7 @@ def _words_value(words: list[str], lex: _Lexicon) -> float | None:
         elif rule.label in ("tens", "hundreds"):
             group += (term or 1.0) * value
             term = 0.0
-        elif rule.label == "scale":
+        elif rule.label in ("scale", "scale_approx"):
             if not (group or term):
                 return None  # a bare "juta" is no number
             total += (group + term) * value
@@ -136,6 +159,10 @@ def _words_value(words: list[str], lex: _Lexicon) -> float | None:
             total += (group + term or 1.0) * value
             group = term = 0.0
         saw_number = True
+    if fraction is not None:
+        if not fraction:
+            return None
+        term += float("0." + fraction)
     return total + group + term if saw_number else None
 
 
@@ -186,7 +213,8 @@ def _from_digits(m: "regex.Match[str]", lex: _Lexicon) -> NumberMention | None:
         has_scale=scale_rule is not None,
         approx=bool(scale_rule and scale_rule.label == "scale_approx"),
         is_integer_literal=rule.label == "digits_integer" and not (scale_rule or percent or currency),
-        is_decimal=rule.label in ("digits_decimal_comma", "digits_decimal_dot") or ("," in num and "." in num),
+        is_decimal=rule.label in ("digits_decimal_comma", "digits_decimal_dot")
+        or ("," in num and "." in num and rule.label != "digits_no_cents"),
     )
 
 
@@ -196,7 +224,7 @@ def _from_words(m: "regex.Match[str]", lex: _Lexicon) -> NumberMention | None:
     if value is None:
         return None
     rules = [lex.word_rules[w.lower()] for w in words]
-    scale = next((r for r in rules if r.label in ("scale", "scale_one")), None)
+    scale = next((r for r in rules if r.label in ("scale", "scale_one", "scale_approx")), None)
     percent = bool(m.group("pct"))
     currency = bool(m.group("cur") or m.group("cursuf"))
     return NumberMention(
@@ -206,9 +234,9 @@ def _from_words(m: "regex.Match[str]", lex: _Lexicon) -> NumberMention | None:
         kind="percent" if percent else ("idr" if currency else "count"),
         rule=(scale or rules[0]).id,
         has_scale=scale is not None,
-        approx=False,
+        approx=any(r.label == "scale_approx" for r in rules),
         is_integer_literal=False,
-        is_decimal=value != int(value),
+        is_decimal=value != int(value) or any(r.label == "decimal_point" for r in rules),
     )
 
 

@@ -1,0 +1,172 @@
+"""The date layer (extractor/dates.py, rules/dates.yaml).
+
+The conformance corpus rules/dates.corpus.yaml (grouped by expected ISO value) runs as one parametrized
+test; then every rule's examples, Hypothesis round trips of Indonesian date formats, and adversarial input.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import regex
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from extractor.dates import KIND_RANK, find_dates, lexicon, parse_date, resolve
+from extractor.ruledata import load_rules, load_yaml
+
+CORPUS = load_yaml("dates.corpus.yaml")
+REFERENCE = "2025-07-14"   # the dateline that rule examples of relative dates are read against
+PROPERTY = settings(max_examples=200, deadline=None)
+
+
+def _case_id(text: str, group: dict) -> str:
+    ref = group.get("reference")
+    return (text or "<empty>") + (f" @{ref}" if ref else "")
+
+
+def _corpus_cases():
+    for group in CORPUS["groups"]:
+        for text in group["texts"]:
+            yield pytest.param(text, group, id=_case_id(text, group))
+    for group in CORPUS.get("xfail") or ():
+        for text in group["texts"]:
+            yield pytest.param(text, group, id="xfail:" + _case_id(text, group),
+                               marks=pytest.mark.xfail(strict=True, reason=group["reason"]))
+
+
+def _negative_cases():
+    for item in CORPUS["negative"]:
+        text, ref = ((item["text"], item["reference"]) if isinstance(item, dict)
+                     else (item, CORPUS["negative_reference"]))
+        yield pytest.param(text, ref, id=_case_id(text, {"reference": ref}))
+
+
+def _found(text: str) -> list[tuple[str, str, str]]:
+    return [(text[m.start:m.end], m.iso, m.rule) for m in find_dates(text)]
+
+
+# --- the corpus -------------------------------------------------------------------------------
+
+
+def test_corpus_size() -> None:
+    positives = sum(len(g["texts"]) for g in CORPUS["groups"])
+    assert positives >= 120 and len(CORPUS["negative"]) >= 25
+
+
+@pytest.mark.parametrize("text, group", list(_corpus_cases()))
+def test_corpus(text: str, group: dict) -> None:
+    got = parse_date(text, group.get("reference", ""))
+    assert got == group["iso"], f"{text!r}: got {got!r}, want {group['iso']!r}; found {_found(text)}"
+
+
+@pytest.mark.parametrize("text, reference", list(_negative_cases()))
+def test_corpus_negative(text: str, reference: str) -> None:
+    assert parse_date(text, reference) is None, _found(text)
+
+
+def test_corpus_isos_are_partial_iso() -> None:
+    for group in CORPUS["groups"] + (CORPUS.get("xfail") or []):
+        iso = group["iso"]
+        assert regex.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", iso), iso
+        dt.date.fromisoformat(iso + "-01" * (2 - iso.count("-")))
+
+
+# --- every rule's examples --------------------------------------------------------------------
+
+
+def _rule_examples():
+    for rule in load_rules("dates.yaml"):
+        for example in rule.examples:
+            yield pytest.param(rule, example, id=f"{rule.id}:{example}")
+
+
+@pytest.mark.parametrize("rule, example", list(_rule_examples()))
+def test_rule_example_is_found(rule, example: str) -> None:
+    """A rule's example holds its pattern and is a whole date the engine reads (relative ones against
+    REFERENCE); a relative or fallback example is read by that very rule."""
+    assert regex.search(rule.pattern, example, regex.IGNORECASE | regex.V1), (rule.id, example)
+    assert parse_date(example, REFERENCE), (example, _found(example))
+    if rule.label.startswith("relative_"):
+        assert [m.rule for m in find_dates(example)] == [rule.id]
+    if rule.label == "fallback":
+        assert [m.rule for m in find_dates(example)] == ["date.fallback.dateparser"]
+
+
+def test_kinds_are_ranked() -> None:
+    text = "Senin (14/7/2025), per Mei 2024, 1 Maret 2023, sepanjang 2024 dan 2019"
+    kinds = {text[m.start:m.end]: m.kind for m in find_dates(text)}
+    assert kinds == {"Senin (14/7/2025)": "dateline", "Mei 2024": "anchored", "1 Maret 2023": "plain",
+                     "2024": "anchored", "2019": "bare"}
+    assert set(kinds.values()) <= set(KIND_RANK)
+
+
+def test_resolve_leaves_absolute_dates_alone() -> None:
+    (mention,) = find_dates("per Mei 2024")
+    assert resolve(mention, REFERENCE) is mention
+
+
+# --- Hypothesis: Indonesian date formats read back --------------------------------------------
+
+DATES = st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2100, 12, 31))
+MONTH_NAMES: dict[int, list[str]] = {}
+for _name, _number in sorted(lexicon().months.items()):
+    MONTH_NAMES.setdefault(_number, []).append(_name)
+CASES = st.sampled_from([str.lower, str.title, str.upper])
+
+
+@PROPERTY
+@given(DATES, st.booleans(), st.sampled_from(["/", "-"]))
+def test_numeric_date_round_trip(day: dt.date, padded: bool, sep: str) -> None:
+    d, m = (f"{day.day:02d}", f"{day.month:02d}") if padded else (str(day.day), str(day.month))
+    text = f"{d}{sep}{m}{sep}{day.year}"
+    assert parse_date(text) == day.isoformat(), text
+
+
+@PROPERTY
+@given(DATES, st.data(), CASES)
+def test_day_month_year_round_trip(day: dt.date, data, case) -> None:
+    month = case(data.draw(st.sampled_from(MONTH_NAMES[day.month])))
+    text = f"{day.day} {month} {day.year}"
+    assert parse_date(text) == day.isoformat(), text
+
+
+@PROPERTY
+@given(DATES, st.data(), CASES, st.sampled_from(["", "per ", "hingga ", "bulan "]))
+def test_month_year_round_trip(day: dt.date, data, case, lead: str) -> None:
+    month = case(data.draw(st.sampled_from(MONTH_NAMES[day.month])))
+    text = f"{lead}{month} {day.year}"
+    assert parse_date(text) == f"{day.year:04d}-{day.month:02d}", text
+
+
+@PROPERTY
+@given(st.integers(1990, 2100), st.integers(1, 4), st.sampled_from(["kuartal", "triwulan", "Q"]), st.booleans())
+def test_quarter_round_trip(year: int, q: int, word: str, roman: bool) -> None:
+    """A quarter is dated by its last month (the contract): "kuartal IV 2022" -> 2022-12."""
+    if word == "Q":
+        text = f"Q{q} {year}"
+    else:
+        text = f"{word} {['I', 'II', 'III', 'IV'][q - 1] if roman else q} {year}"
+    assert parse_date(text) == f"{year:04d}-{3 * q:02d}", text
+
+
+@PROPERTY
+@given(st.integers(1990, 2100), st.integers(1, 2), st.sampled_from(["semester", "Semester", "smt"]), st.booleans())
+def test_semester_round_trip(year: int, half: int, word: str, roman: bool) -> None:
+    text = f"{word} {['I', 'II'][half - 1] if roman else half} {year}"
+    assert parse_date(text) == f"{year:04d}-{6 * half:02d}", text
+
+
+# --- adversarial input: returns, without error ------------------------------------------------
+
+
+@pytest.mark.parametrize("text", [
+    "1." * 200_000,
+    "lebih dari " * 50_000,
+    "1/" * 50_000,
+    "Senin, " * 20_000,
+    "per " * 50_000 + "2024",
+    "akhir tahun " * 20_000,
+], ids=lambda t: f"{t[:12]!r}x{len(t)}")
+def test_adversarial_input(text: str) -> None:
+    assert isinstance(find_dates(text), list)
