@@ -17,16 +17,71 @@ def main() -> None:
 
 @main.command()
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Facts table to write: .csv or .parquet")
+@click.option("--store", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="SQLite facts store to update incrementally (only new or changed articles are extracted)")
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Parallel processes (default: cores)")
-def extract(directory: Path, out: Path, workers: int | None) -> None:
-    """Extract the facts of every article under DIRECTORY into a facts table."""
-    from extractor.batch import run_extract
+@click.option("--errors", "errors", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="CSV listing every file that was skipped or failed, with the reason")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="Where the per-article work runs")
+@click.option("--scheduler", default=None, help="Dask scheduler address (with --engine dask); default: a local cluster")
+def extract(directory: Path, out: Path | None, store: Path | None, workers: int | None, errors: Path | None,
+            engine: str, scheduler: str | None) -> None:
+    """Extract the facts of every article under DIRECTORY into a facts table (--out) or a store (--store)."""
+    if out is None and store is None:
+        raise click.UsageError("give --out FILE (a facts table) and/or --store FILE (a facts store)")
+    if store is not None:
+        from extractor.store import extract_into_store
 
-    summary = run_extract(directory, out, workers=workers)
+        store_summary = extract_into_store(directory, store, workers=workers or 1)
+        click.echo(f"store {store}: {store_summary.line()}")
+        if out is None:
+            sys.exit(store_summary.exit_code())
+    if engine == "dask":
+        from extractor.distributed import run_dask
+
+        summary = run_dask(directory, out, scheduler=scheduler)
+    else:
+        from extractor.batch import run_extract
+
+        summary = run_extract(directory, out, workers=workers)
+    if errors is not None:
+        from extractor.batch import write_errors
+
+        write_errors(summary, errors)
     click.echo(summary.line())
     sys.exit(summary.exit_code())
+
+
+@main.command()
+@click.option("--store", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve on (loopback by default)")
+@click.option("--port", default=8000, show_default=True, type=int)
+def review(store: Path, host: str, port: int) -> None:
+    """Serve the review page for a facts store."""
+    from extractor.review import serve
+
+    click.echo(f"review page: http://{host}:{port}/  (Ctrl-C to stop)")
+    serve(store, host=host, port=port)
+
+
+@main.group()
+def gold() -> None:
+    """Gold-set maintenance."""
+
+
+@gold.command("export")
+@click.option("--store", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Gold folder; its gold.csv is merged with the reviewed claims")
+def gold_export(store: Path, out_dir: Path) -> None:
+    """Write accepted and corrected claims from the store into OUT/gold.csv, merged without duplicates."""
+    from extractor.store import export_gold
+
+    rows = export_gold(store, out_dir)
+    click.echo(f"{rows} reviewed claims written to {out_dir / 'gold.csv'}")
 
 
 @main.command()
