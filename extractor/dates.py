@@ -30,7 +30,7 @@ class DateMention:
     iso: str               # partial ISO; "" for a relative date not yet resolved
     kind: str              # "anchored" | "plain" | "dateline" | "bare"
     rule: str
-    relative: tuple[str, int] | None = None   # ("year"|"month"|"day", offset) for "tahun lalu" etc.
+    relative: tuple[str, int] | None = None   # ("year"|"year_end"|"month"|"day", offset): "tahun lalu" etc.
 
 
 @dataclass(frozen=True)
@@ -189,6 +189,8 @@ def resolve(mention: DateMention, reference_iso: str) -> DateMention:
     parts = reference_iso.split("-") if reference_iso else []
     if unit == "year" and parts:
         return replace(mention, iso=f"{int(parts[0]) + offset:04d}")
+    if unit == "year_end" and parts:
+        return replace(mention, iso=f"{int(parts[0]) + offset:04d}-12")
     if unit == "month" and len(parts) >= 2:
         months = int(parts[0]) * 12 + int(parts[1]) - 1 + offset
         return replace(mention, iso=f"{months // 12:04d}-{months % 12 + 1:02d}")
