@@ -9,8 +9,8 @@ How a number becomes a claim (all words live in rules/; this module reads catego
    clause, after it in its clause, then the nearest in the sentence counting clauses crossed (tokens
    come from the spaCy doc: commas and conjunctions split clauses).
 3. rules/metrics.yaml maps (kind, concept, counted noun, per-day) onto the contract's metric.
-4. Status, qualifier, region and as_of from the sentence; a figure with none of its own takes its
-   paragraph's, then the table header's, then the article's (title and lead, then dateline).
+4. Status, qualifier, region and as_of from the sentence; a figure with none of its own takes what
+   governs its context (context.py: its paragraph's, the table header's, the article's).
 5. The same (metric, value, status, region) repeated in headline and body is one claim, at its first
    occurrence, dated by the first occurrence that carries a date of its own (as the contract's gold does).
 """
@@ -18,20 +18,20 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field, fields
-from typing import Any, Iterable
+from typing import Iterable
 
 from spacy.tokens import Doc, Span
 
-from extractor.cues import find_cues, qualifier_after, qualifier_before
-from extractor.dates import KIND_RANK, DateMention, find_dates, resolve
-from extractor.layout import Layout, Line, Sentence, analyse, layout_rules
-from extractor.numbers import NumberMention, find_numbers, lexicon as number_lexicon
+from extractor.context import COUNTRY, Context, SentenceInfo, article_context
+from extractor.cues import qualifier_after, qualifier_before
+from extractor.dates import KIND_RANK, DateMention, resolve
+from extractor.layout import analyse, layout_rules
+from extractor.numbers import NumberMention, lexicon as number_lexicon
 from extractor.pipeline import MENTIONS, build_nlp
-from extractor.regions import Gazetteer, RegionMention
+from extractor.regions import Gazetteer
 from extractor.ruledata import RuleDataError, load_yaml
 
 METRICS_FILE = "metrics.yaml"
-COUNTRY = "Indonesia"
 CLAUSE_PENALTY = 8          # a clause crossed weighs like this many tokens
 MAX_CUE_DISTANCE = 20       # a cue in another clause governs a number only this close (tokens + penalties)
 SEGMENT_WINDOW_TOKENS = 8   # a segment cue this close before a number makes it a segment count
@@ -88,14 +88,6 @@ class Claim:
     sentence_end: int
     rule: str
     explicit_date: bool = field(default=False, compare=False)
-
-
-@dataclass
-class _Context:
-    """What governs a sentence that does not say it itself."""
-
-    date: str = ""
-    region: str = ""
 
 
 # ----------------------------------------------------------------------------------------- tokens
@@ -291,124 +283,11 @@ def _pick_date(number: Span, dates: list[Span], cues: list[Span], clauses: _Clau
     return min(usable)[2] if usable else ""
 
 
-# ------------------------------------------------------------------------------------- article
-
-@dataclass
-class _SentenceInfo:
-    sentence: Sentence
-    dates: list[DateMention]
-    regions: list[RegionMention]
-    target_cue_ends: list[int]      # where target cues end: dates after them are target years
-
-
-def _regions_outside_prefix(regions: list[RegionMention], line: Line, offset: int) -> list[RegionMention]:
-    return [r for r in regions if r.start + offset >= line.prefix_end]
-
-
-def _sentence_infos(view: str, layout: Layout, gazetteer: Gazetteer) -> list[_SentenceInfo]:
-    infos = []
-    for sentence in layout.sentences:
-        if sentence.role == "furniture":
-            continue
-        text = view[sentence.start:sentence.end]
-        line = layout.lines[sentence.line]
-        regions = _regions_outside_prefix(gazetteer.find(text), line, sentence.start)
-        targets = [c.end for c in find_cues(text) if c.label == "target"] if sentence.role in ("title", "lead") else []
-        infos.append(_SentenceInfo(sentence, find_dates(text), regions, targets))
-    return infos
-
-
-def _reference_date(infos: list[_SentenceInfo]) -> str:
-    """The article's dateline: the first date written as a statement date ("Senin (14/7/2025)")."""
-    for info in infos:
-        for mention in info.dates:
-            if mention.kind == "dateline" and mention.iso:
-                return mention.iso
-    return ""
-
-
-def _governing(infos: list[_SentenceInfo], layout: Layout, reference: str, dateline_region: str) -> _Context:
-    """The article's governing date and region: title and lead first, then the dateline, then the country."""
-    top = {layout.title, layout.lead} - {None}
-    first_top, last_top = (min(top), max(top)) if top else (0, -1)
-    date = ""
-    for info in infos:
-        if info.sentence.line < first_top:
-            continue  # section names above the headline ("Ambon Hari Ini") govern nothing
-        if info.sentence.line > last_top:
-            break
-        text_targets = info.target_cue_ends
-        anchored = [m for m in (resolve(d, reference) for d in info.dates)
-                    if m.iso and m.kind in ("anchored", "plain")
-                    and not any(end <= m.start for end in text_targets)]  # "Target ... Tahun 2024"
-        if anchored:
-            date = anchored[0].iso
-            break
-    region = ""
-    for line_index in (layout.title, layout.lead):
-        found = [r for info in infos if info.sentence.line == line_index for r in info.regions]
-        if found:
-            region = found[0].region.canonical
-            break
-    return _Context(date or reference, region or dateline_region or COUNTRY)
-
-
-def _dateline_region(view: str, layout: Layout, gazetteer: Gazetteer) -> str:
-    """The place in the lead's dateline ("SLEMAN, KOMPAS.com - "), when it may govern the article: not
-    the capital, where national news is datelined (rules/layout.yaml `national_dateline`), and not in an
-    article whose figures are national by their size (then the place is only where the reporter was)."""
-    if layout.lead is None:
-        return ""
-    lead = layout.lines[layout.lead]
-    found = gazetteer.find(view[lead.start:lead.prefix_end])
-    if not found:
-        return ""
-    place = found[0].region
-    national = layout_rules().national_datelines
-    if any(n in (place.canonical.lower(), place.province.lower()) for n in national):
-        return ""
-    return "" if _has_national_figures(view) else place.canonical
-
-
-def _has_national_figures(view: str) -> bool:
-    threshold = min(r.national_above for r in metric_rules() if r.national_above and r.unit == "person")
-    return any(n.kind == "count" and n.value > threshold for n in find_numbers(view))
-
-
-def _contexts(infos: list[_SentenceInfo], layout: Layout, governing: _Context, reference: str) -> list[_Context]:
-    """For every sentence, the date and region it inherits when it states none: earlier sentences of its
-    paragraph, then the table it sits in (header line ending in ':' and a heading naming a region)."""
-    out: list[_Context] = []
-    paragraph = _Context()
-    current_line = -1
-    table = _Context()
-    for info in infos:
-        line = layout.lines[info.sentence.line]
-        if line.index != current_line:
-            current_line = line.index
-            paragraph = _Context()
-            if line.role == "body" or line.role in ("title", "lead"):
-                table = _Context()
-        inherited = _Context(paragraph.date or table.date or governing.date,
-                             paragraph.region or table.region or governing.region)
-        out.append(inherited)
-        dates = [m for m in (resolve(d, reference) for d in info.dates) if m.iso and m.kind != "bare"]
-        if dates:
-            paragraph.date = dates[-1].iso
-        if info.regions:
-            paragraph.region = info.regions[-1].region.canonical
-        if line.role == "header":
-            table = _Context(paragraph.date or table.date, paragraph.region or table.region)
-        elif line.role == "heading" and info.regions:
-            table = _Context(table.date, info.regions[-1].region.canonical)
-    return out
-
-
 def _is_candidate(text: str) -> bool:
     return any(ch.isdigit() for ch in text) or bool(number_lexicon().words_re.search(text))
 
 
-def _claims_in_doc(doc: Doc, info: _SentenceInfo, inherited: _Context, reference: str,
+def _claims_in_doc(doc: Doc, info: SentenceInfo, inherited: Context, reference: str,
                    line_prefix_end: int) -> list[Claim]:
     offset = info.sentence.start
     clauses = _clause_ids(doc)
@@ -502,17 +381,14 @@ def extract_claims(view: str, published: str = "") -> list[Claim]:
     """All claims in an article, given its matching view (same length as the text, see reader.py).
     `published` is the article's publication date from its metadata (HTML pages), when known: it is
     the reference for relative dates ("tahun lalu") before any dateline in the text."""
-    gazetteer = Gazetteer.load()
     layout = analyse(view)
-    infos = _sentence_infos(view, layout, gazetteer)
-    reference = published or _reference_date(infos)
-    governing = _governing(infos, layout, reference, _dateline_region(view, layout, gazetteer))
-    contexts = _contexts(infos, layout, governing, reference)
-    picked = [(info, ctx) for info, ctx in zip(infos, contexts)
+    national_above = min(r.national_above for r in metric_rules() if r.national_above and r.unit == "person")
+    article = article_context(view, layout, Gazetteer.load(), published, national_above)
+    picked = [(info, ctx) for info, ctx in zip(article.sentences, article.inherited)
               if _is_candidate(view[info.sentence.start:info.sentence.end])]
     texts = [view[info.sentence.start:info.sentence.end] for info, _ in picked]
     claims: list[Claim] = []
     for doc, (info, ctx) in zip(build_nlp().pipe(texts), picked):
         line = layout.lines[info.sentence.line]
-        claims.extend(_claims_in_doc(doc, info, ctx, reference, line.prefix_end))
+        claims.extend(_claims_in_doc(doc, info, ctx, article.reference, line.prefix_end))
     return _dedupe(claims)

@@ -4,9 +4,8 @@ at most one prediction (preferring one that also agrees on region and as_of); on
 are scored. Region, as_of and qualifier accuracy are the shares of matched rows that agree exactly."""
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd

@@ -158,10 +158,12 @@ def _title_and_lead(text: str, spans, roles, rules) -> tuple[int | None, int | N
     after = (title + 1) if title is not None else 0
     body = [i for i in range(after, len(spans)) if roles[i] == "body"]
     lead = next((i for i in body if _dateline_end(text, spans[i][0], rules) > spans[i][0]), None)
-    if lead is None:
+    if lead is None and title is not None:
+        headline = text[spans[title][0]:spans[title][1]]
         lead = next((i for i in body if _word_count(text[spans[i][0]:spans[i][1]]) >= LEAD_MIN_WORDS
-                     and text[spans[i][0]:spans[i][1]] != text[spans[title][0]:spans[title][1]]), None) \
-            if title is not None else next(iter(body), None)
+                     and text[spans[i][0]:spans[i][1]] != headline), None)
+    if lead is None:
+        lead = next(iter(body), None)  # a short story: its first paragraph leads
     return title, lead
 
 

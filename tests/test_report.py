@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from extractor import report as report_module
 from extractor.batch import run_extract
@@ -40,7 +40,7 @@ def half_facts(corpus_facts, tmp_path_factory) -> Path:
     return out
 
 
-def evaluate(*args) -> "click.testing.Result":  # noqa: F821
+def evaluate(*args) -> Result:
     return CliRunner().invoke(main, ["evaluate", *map(str, args)], catch_exceptions=False)
 
 

@@ -1,0 +1,155 @@
+"""What governs a sentence that does not say it itself: the date and region a figure inherits.
+
+A figure with no date or region of its own takes, in order: what earlier sentences of its paragraph said;
+the table it sits in (a header line ending in ':' gives a date, a short heading line a region); the
+article's governing date (the first anchored date in headline, standfirst or lead, target years excluded,
+else the dateline "Senin (14/7/2025)") and region (headline, then lead outside its dateline prefix, then
+the dateline's place for a local story, else the country). The README states these choices; the claims
+corpus tests them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from extractor.cues import find_cues
+from extractor.dates import DateMention, find_dates, resolve
+from extractor.layout import Layout, Line, Sentence, layout_rules
+from extractor.numbers import find_numbers
+from extractor.regions import Gazetteer, RegionMention
+
+COUNTRY = "Indonesia"
+
+
+@dataclass
+class Context:
+    """The date and region that govern a sentence."""
+
+    date: str = ""
+    region: str = ""
+
+
+@dataclass(frozen=True)
+class ArticleContext:
+    sentences: list["SentenceInfo"]     # every sentence outside page furniture, in order
+    inherited: list[Context]            # what each of them inherits
+    reference: str                      # the dateline (or publication date) relative dates resolve against
+
+
+@dataclass
+class SentenceInfo:
+    sentence: Sentence
+    dates: list[DateMention]
+    regions: list[RegionMention]
+    target_cue_ends: list[int]      # where target cues end: dates after them are target years
+
+
+def _regions_outside_prefix(regions: list[RegionMention], line: Line, offset: int) -> list[RegionMention]:
+    return [r for r in regions if r.start + offset >= line.prefix_end]
+
+
+def _sentence_infos(view: str, layout: Layout, gazetteer: Gazetteer) -> list[SentenceInfo]:
+    infos = []
+    for sentence in layout.sentences:
+        if sentence.role == "furniture":
+            continue
+        text = view[sentence.start:sentence.end]
+        line = layout.lines[sentence.line]
+        regions = _regions_outside_prefix(gazetteer.find(text), line, sentence.start)
+        targets = [c.end for c in find_cues(text) if c.label == "target"] if sentence.role in ("title", "lead") else []
+        infos.append(SentenceInfo(sentence, find_dates(text), regions, targets))
+    return infos
+
+
+def _reference_date(infos: list[SentenceInfo]) -> str:
+    """The article's dateline: the first date written as a statement date ("Senin (14/7/2025)")."""
+    for info in infos:
+        for mention in info.dates:
+            if mention.kind == "dateline" and mention.iso:
+                return mention.iso
+    return ""
+
+
+def _governing(infos: list[SentenceInfo], layout: Layout, reference: str, dateline_region: str) -> Context:
+    """The article's governing date and region: title and lead first, then the dateline, then the country."""
+    top = {layout.title, layout.lead} - {None}
+    first_top, last_top = (min(top), max(top)) if top else (0, -1)
+    date = ""
+    for info in infos:
+        if info.sentence.line < first_top:
+            continue  # section names above the headline ("Ambon Hari Ini") govern nothing
+        if info.sentence.line > last_top:
+            break
+        text_targets = info.target_cue_ends
+        anchored = [m for m in (resolve(d, reference) for d in info.dates)
+                    if m.iso and m.kind in ("anchored", "plain")
+                    and not any(end <= m.start for end in text_targets)]  # "Target ... Tahun 2024"
+        if anchored:
+            date = anchored[0].iso
+            break
+    region = ""
+    for line_index in (layout.title, layout.lead):
+        found = [r for info in infos if info.sentence.line == line_index for r in info.regions]
+        if found:
+            region = found[0].region.canonical
+            break
+    return Context(date or reference, region or dateline_region or COUNTRY)
+
+
+def _dateline_region(view: str, layout: Layout, gazetteer: Gazetteer, national_above: float) -> str:
+    """The place in the lead's dateline ("SLEMAN, KOMPAS.com - "), when it may govern the article: not
+    the capital, where national news is datelined (rules/layout.yaml `national_dateline`), and not in an
+    article whose figures are national by their size (then the place is only where the reporter was)."""
+    if layout.lead is None:
+        return ""
+    lead = layout.lines[layout.lead]
+    found = gazetteer.find(view[lead.start:lead.prefix_end])
+    if not found:
+        return ""
+    place = found[0].region
+    national = layout_rules().national_datelines
+    if any(n in (place.canonical.lower(), place.province.lower()) for n in national):
+        return ""
+    return "" if _has_national_figures(view, national_above) else place.canonical
+
+
+def _has_national_figures(view: str, national_above: float) -> bool:
+    return any(n.kind == "count" and n.value > national_above for n in find_numbers(view))
+
+
+def _contexts(infos: list[SentenceInfo], layout: Layout, governing: Context, reference: str) -> list[Context]:
+    """For every sentence, the date and region it inherits when it states none: earlier sentences of its
+    paragraph, then the table it sits in (header line ending in ':' and a heading naming a region)."""
+    out: list[Context] = []
+    paragraph = Context()
+    current_line = -1
+    table = Context()
+    for info in infos:
+        line = layout.lines[info.sentence.line]
+        if line.index != current_line:
+            current_line = line.index
+            paragraph = Context()
+            if line.role == "body" or line.role in ("title", "lead"):
+                table = Context()
+        inherited = Context(paragraph.date or table.date or governing.date,
+                             paragraph.region or table.region or governing.region)
+        out.append(inherited)
+        dates = [m for m in (resolve(d, reference) for d in info.dates) if m.iso and m.kind != "bare"]
+        if dates:
+            paragraph.date = dates[-1].iso
+        if info.regions:
+            paragraph.region = info.regions[-1].region.canonical
+        if line.role == "header":
+            table = Context(paragraph.date or table.date, paragraph.region or table.region)
+        elif line.role == "heading" and info.regions:
+            table = Context(table.date, info.regions[-1].region.canonical)
+    return out
+
+
+def article_context(view: str, layout: Layout, gazetteer: Gazetteer, published: str,
+                    national_above: float) -> ArticleContext:
+    """Dates, regions and inherited context of every sentence. `national_above` is the person count above
+    which a figure can only be national (rules/metrics.yaml)."""
+    infos = _sentence_infos(view, layout, gazetteer)
+    reference = published or _reference_date(infos)
+    governing = _governing(infos, layout, reference, _dateline_region(view, layout, gazetteer, national_above))
+    return ArticleContext(infos, _contexts(infos, layout, governing, reference), reference)
