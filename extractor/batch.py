@@ -1,19 +1,72 @@
-"""A batch run: every file under a folder is accounted for as extracted, skipped (with a reason) or failed
-(with the error), one bad article never stops the batch, and the facts table is written whole or not at all."""
+"""A batch run: every file under a folder is accounted for, one bad article never stops the batch, and
+the facts table is written whole or not at all.
+
+Accounting. `list_files(root)` lists every entry under the folder that is not a plain folder: regular
+files (hidden ones too), symlinks of every kind, special files (FIFOs, sockets, devices) and folders
+that cannot be listed. `process_file` turns each into exactly one FileResult, and never raises:
+
+  extracted  an article was read and its facts extracted (possibly none)
+  skipped    deliberately not read, with the reason: not an article file (".pdf", no extension), a
+             symlink to a folder (not followed, so no loops), a FIFO/socket/device, an empty file,
+             a binary file (NUL bytes or mostly control characters), a file that no character
+             encoding fits, an HTML page with no article text, a file over MAX_FILE_BYTES, an article
+             text over MAX_TEXT_CHARS, no text after decoding, a file name that is not valid UTF-8, a
+             second file with a doc_id already read (e.g. x.txt and x.html)
+  failed     it should have been read but was not, with the error: permission denied or another OS
+             error, a symlink loop, a dangling symlink, a folder that cannot be listed, extraction over
+             FILE_TIME_LIMIT_S, any exception inside the extractor (type, message and where), a worker
+             process that died on it
+
+Symlinks to files are followed (once: the link's own path gives the doc_id); symlinks to folders are
+not. Results come in the sorted order of the paths, whatever the number of workers.
+
+Limits (bounded work per file):
+  MAX_FILE_BYTES    8 MiB: larger files are skipped unread (an HTML page with scripts is rarely 2 MiB).
+  MAX_TEXT_CHARS    1 000 000 characters of article text (after decoding, or after HTML extraction):
+                    longer texts are skipped. Extraction runs at roughly 100 000 characters a second
+                    on text that is all body (one 3 MB single line takes ~25 s), so this caps a file
+                    at ~10-15 s; a long news article has 5 000-30 000 characters.
+  FILE_TIME_LIMIT_S 120 s of reading and extraction per file (SIGALRM, in the main thread of the
+                    process doing the work: the CLI, or each worker process; not enforced in other
+                    threads or on platforms without setitimer). A file over it fails with that reason.
+                    Output is byte-identical from run to run as long as no file comes near the limit.
+  Every regex in the matchers carries its own timeout (5 s); a timeout fails that file only.
+
+Output: the facts table goes to a temporary file renamed into place (facts.write_table): a failed or
+killed run leaves the previous table whole. `write_errors` writes the non-extracted files as CSV the
+same way. Same input, same bytes out, with any number of workers.
+
+Exit codes of `extractor extract` (Summary.exit_code):
+  0  every file was accounted for (even when some were skipped or failed), or the folder is empty
+  2  usage error (bad options or arguments; click reports it)
+  3  nothing could be read: files existed but not one article was extracted
+"""
 from __future__ import annotations
 
+import csv
+import errno
 import os
+import signal
+import stat
 import sys
+import threading
+import traceback
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
-from extractor.facts import FactRow, facts_for, to_frame, write_table
+from extractor.facts import FactRow, atomic_output, csv_safe, facts_for, to_frame, write_table
 from extractor.reader import ARTICLE_SUFFIXES, ArticleError, doc_id_for, read_article
 
-MAX_FILE_BYTES = 20 * 1024 * 1024   # larger files are skipped with a reason: no article is this big
-BINARY_SNIFF_BYTES = 8192
+MAX_FILE_BYTES = 8 * 1024 * 1024
+MAX_TEXT_CHARS = 1_000_000
+FILE_TIME_LIMIT_S = 120.0
 EXIT_OK, EXIT_USAGE, EXIT_NOTHING_READ = 0, 2, 3
+ERRORS_COLUMNS = ["path", "doc_id", "status", "reason"]
+SUMMARY_REASONS = 5   # how many problem files the summary line names
 
 
 @dataclass(frozen=True)
@@ -36,57 +89,170 @@ class Summary:
     def facts(self) -> int:
         return sum(len(r.rows) for r in self.results)
 
+    @property
+    def problems(self) -> list[FileResult]:
+        return [r for r in self.results if r.status != "extracted"]
+
     def line(self) -> str:
-        skipped = [r for r in self.results if r.status != "extracted"]
-        reasons = "; ".join(f"{r.doc_id or r.path}: {r.reason}" for r in skipped[:5])
-        more = f" (+{len(skipped) - 5} more)" if len(skipped) > 5 else ""
+        problems = self.problems
+        reasons = "; ".join(f"{r.path}: {r.reason}" for r in problems[:SUMMARY_REASONS])
+        more = f" (+{len(problems) - SUMMARY_REASONS} more)" if len(problems) > SUMMARY_REASONS else ""
         return (f"articles read {self.count('extracted')}, facts written {self.facts}, "
-                f"skipped {self.count('skipped')}, failed {self.count('failed')}"
-                + (f" [{reasons}{more}]" if skipped else ""))
+                f"skipped {self.count('skipped')}, failed {self.count('failed')}, of {len(self.results)} files"
+                + (f" [{reasons}{more}]" if problems else ""))
 
     def exit_code(self) -> int:
         return EXIT_OK if self.count("extracted") or not self.results else EXIT_NOTHING_READ
 
 
-def _skip_reason(path: Path) -> str | None:
+# ------------------------------------------------------------------------------------------ one file
+
+class _TimeUp(BaseException):
+    """Raised by the alarm inside a file's extraction. A BaseException, so no `except Exception` in the
+    extractor swallows it."""
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    usable = (seconds and seconds > 0 and hasattr(signal, "setitimer")
+              and threading.current_thread() is threading.main_thread()
+              and signal.getitimer(signal.ITIMER_REAL)[0] == 0)   # never disturb someone else's timer
+    if not usable:
+        yield
+        return
+
+    def on_alarm(signum, frame):
+        raise _TimeUp()
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _shown(text: str) -> str:
+    """A path or doc_id as printable, writable text (a name that is not valid UTF-8 keeps its bytes as \\xNN)."""
+    return os.fsencode(text).decode("utf-8", "backslashreplace")
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISDIR, "a folder")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def _entry_problem(path: Path) -> tuple[str, str] | None:
+    """(status, reason) when the entry is no readable article file; None when it should be read."""
+    st = os.lstat(path)
+    if stat.S_ISLNK(st.st_mode):
+        target = os.readlink(path)
+        try:
+            st = os.stat(path)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                return "failed", f"symlink loop (-> {_shown(target)})"
+            if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+                return "failed", f"dangling symlink (its target {_shown(target)} does not exist)"
+            return "failed", f"symlink cannot be followed (-> {_shown(target)}: {exc.strerror})"
+        if stat.S_ISDIR(st.st_mode):
+            return "skipped", f"symlink to a folder, not followed (-> {_shown(target)})"
+    if stat.S_ISDIR(st.st_mode):
+        try:
+            with os.scandir(path):
+                pass
+        except OSError as exc:
+            return "failed", f"folder cannot be listed ({exc.strerror})"
+        return "skipped", "a folder"
+    if not stat.S_ISREG(st.st_mode):
+        return "skipped", f"not a regular file ({_kind(st.st_mode)})"
     if path.suffix.lower() not in ARTICLE_SUFFIXES:
-        return f"not an article file ({path.suffix or 'no extension'})"
-    size = path.stat().st_size
-    if size == 0:
-        return "empty file"
-    if size > MAX_FILE_BYTES:
-        return f"file too large ({size} bytes > {MAX_FILE_BYTES})"
-    with path.open("rb") as handle:
-        if b"\x00" in handle.read(BINARY_SNIFF_BYTES):
-            return "binary file (NUL bytes)"
+        return "skipped", f"not an article file ({_shown(path.suffix) or 'no extension'})"
+    if st.st_size == 0:
+        return "skipped", "empty file"
+    if st.st_size > MAX_FILE_BYTES:
+        return "skipped", f"file too large ({st.st_size} bytes > {MAX_FILE_BYTES})"
     return None
 
 
-def process_file(path: Path, root: Path) -> FileResult:
-    """Extract one file; never raises: every outcome is a FileResult."""
-    doc_id = ""
-    try:
-        doc_id = doc_id_for(path, root)
-        reason = _skip_reason(path)
-        if reason:
-            return FileResult(str(path), doc_id, "skipped", reason)
-        article = read_article(path, root)
-        if not article.text.strip():
-            return FileResult(str(path), doc_id, "skipped", "no text after decoding")
-        return FileResult(str(path), doc_id, "extracted", rows=tuple(facts_for(article)))
-    except ArticleError as exc:
-        return FileResult(str(path), doc_id, "skipped", str(exc))
-    except Exception as exc:  # one bad article never stops the batch
-        return FileResult(str(path), doc_id, "failed", f"{type(exc).__name__}: {exc}")
+def _read_bytes(path: Path) -> bytes:
+    """The file's bytes, at most MAX_FILE_BYTES (ArticleError beyond). Opened non-blocking, so a FIFO
+    swapped in after the checks cannot hang the batch."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise ArticleError("not a regular file")
+        data = handle.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise ArticleError(f"file too large (over {MAX_FILE_BYTES} bytes)")
+    return data
 
+
+def _where(exc: BaseException) -> str:
+    """file:line of the innermost frame of the extractor's own code in the traceback."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f"{os.sep}extractor{os.sep}" in f.filename]
+    return f" (at {Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
+
+
+def process_file(path: Path, root: Path) -> FileResult:
+    """Extract one file; never raises (except KeyboardInterrupt/SystemExit): every outcome is a FileResult."""
+    path, root = Path(path), Path(root)
+    shown, doc_id = _shown(str(path)), ""
+    try:
+        doc_id = doc_id_for(path, root) if path != root else ""
+        if _shown(doc_id) != doc_id or _shown(str(path)) != str(path):
+            return FileResult(shown, _shown(doc_id), "skipped", "file name is not valid UTF-8")
+        problem = _entry_problem(path)
+        if problem:
+            return FileResult(shown, doc_id, *problem)
+        with _time_limit(FILE_TIME_LIMIT_S):
+            data = _read_bytes(path)
+            if not data:
+                return FileResult(shown, doc_id, "skipped", "empty file")
+            article = read_article(path, root, data=data)
+            if not article.text.strip():
+                return FileResult(shown, doc_id, "skipped", "no text after decoding (only blanks)")
+            if len(article.text) > MAX_TEXT_CHARS:
+                return FileResult(shown, doc_id, "skipped",
+                                  f"article text too long ({len(article.text)} characters > {MAX_TEXT_CHARS})")
+            rows = tuple(facts_for(article))
+        return FileResult(shown, doc_id, "extracted", rows=rows)
+    except ArticleError as exc:
+        return FileResult(shown, doc_id, "skipped", str(exc))
+    except _TimeUp:
+        return FileResult(shown, doc_id, "failed", f"extraction exceeded the time limit of {FILE_TIME_LIMIT_S:g} s")
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        return FileResult(shown, doc_id, "failed", f"cannot be read: {reason}")
+    except Exception as exc:  # one bad article never stops the batch
+        return FileResult(shown, doc_id, "failed", f"{type(exc).__name__}: {exc}{_where(exc)}")
+
+
+# ------------------------------------------------------------------------------------------ the folder
 
 def list_files(root: Path) -> list[Path]:
-    """Every regular file under root (symlinked folders are not followed, so loops cannot trap us)."""
-    found = []
-    for dirpath, _dirnames, filenames in os.walk(root, followlinks=False):
+    """Every entry under root to account for, sorted: regular files, symlinks (to files, to folders,
+    dangling or looping), special files, and folders that cannot be listed. Symlinked folders are
+    listed, not entered, so loops cannot trap us."""
+    root = Path(root)
+    found: list[Path] = []
+
+    def unlistable(exc: OSError) -> None:
+        if exc.filename is not None:
+            found.append(Path(exc.filename))
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unlistable, followlinks=False):
         for name in filenames:
             found.append(Path(dirpath) / name)
-    return sorted(found)
+        for name in dirnames:
+            if os.path.islink(os.path.join(dirpath, name)):
+                found.append(Path(dirpath) / name)
+    return sorted(set(found))
 
 
 def _warm() -> None:
@@ -95,31 +261,92 @@ def _warm() -> None:
     build_nlp()
 
 
+def _crashed(path: Path, root: Path) -> FileResult:
+    try:
+        doc_id = _shown(doc_id_for(path, root))
+    except ValueError:
+        doc_id = ""
+    return FileResult(_shown(str(path)), doc_id, "failed",
+                      "the worker process died while extracting it (crash or out of memory)")
+
+
+def _process_parallel(paths: list[Path], root: Path, workers: int, bar) -> list[FileResult]:
+    """In worker processes, results in path order. When a worker dies (segfault, OOM kill), the files
+    not finished are retried with one worker, which isolates the file that kills it: that one fails,
+    the others are extracted."""
+    done: dict[int, FileResult] = {}
+    pending = list(range(len(paths)))
+    n = workers
+    while pending:
+        try:
+            with ProcessPoolExecutor(max_workers=n, initializer=_warm) as pool:
+                futures = [(i, pool.submit(process_file, paths[i], root)) for i in pending]
+                for i, future in futures:
+                    done[i] = future.result()
+                    bar.update()
+            pending = []
+        except BrokenProcessPool:
+            pending = [i for i in pending if i not in done]
+            if n == 1 and pending:
+                culprit = pending.pop(0)
+                done[culprit] = _crashed(paths[culprit], root)
+                bar.update()
+            n = 1
+    return [done[i] for i in range(len(paths))]
+
+
 def _process_all(paths: list[Path], root: Path, workers: int, progress: bool) -> list[FileResult]:
     from tqdm import tqdm
 
-    bar = tqdm(total=len(paths), unit="doc", file=sys.stderr, disable=not progress)
-    results = []
-    if workers <= 1 or len(paths) < 2:
-        for path in paths:
-            results.append(process_file(path, root))
-            bar.update()
-    else:
-        with ProcessPoolExecutor(max_workers=workers, initializer=_warm) as pool:
-            chunk = max(1, min(64, len(paths) // (workers * 4) or 1))
-            for result in pool.map(process_file, paths, [root] * len(paths), chunksize=chunk):
-                results.append(result)
+    bar = tqdm(total=len(paths), unit="file", file=sys.stderr, disable=not progress)
+    try:
+        if workers <= 1 or len(paths) < 2:
+            results = []
+            for path in paths:
+                results.append(process_file(path, root))
                 bar.update()
-    bar.close()
-    return results
+            return results
+        return _process_parallel(paths, root, workers, bar)
+    finally:
+        bar.close()
 
 
-def run_extract(directory: Path, out: Path, workers: int | None = None, progress: bool | None = None) -> Summary:
+def _one_per_doc_id(results: list[FileResult]) -> list[FileResult]:
+    """Two files with one doc_id (x.txt and x.html): the first in path order is kept, the other skipped."""
+    first: dict[str, str] = {}
+    out = []
+    for r in results:
+        if r.status == "extracted":
+            if r.doc_id in first:
+                r = FileResult(r.path, r.doc_id, "skipped", f"same doc_id as {first[r.doc_id]}, which was read")
+            else:
+                first[r.doc_id] = r.path
+        out.append(r)
+    return out
+
+
+def run_extract(directory: Path, out: Path | None, workers: int | None = None,
+                progress: bool | None = None) -> Summary:
     root = Path(directory)
     workers = workers or os.cpu_count() or 1
     progress = sys.stderr.isatty() if progress is None else progress
-    results = _process_all(list_files(root), root, workers, progress)
+    results = _one_per_doc_id(_process_all(list_files(root), root, workers, progress))
     summary = Summary(results)
-    rows = [row for r in results for row in r.rows]
-    write_table(to_frame(rows), Path(out))
+    if out is not None:
+        rows = [row for r in results for row in r.rows]
+        write_table(to_frame(rows), Path(out))
     return summary
+
+
+def write_errors(summary, path: Path) -> int:
+    """Write the files that were not extracted (path, doc_id, status, reason) as CSV, atomically; cells
+    are neutralized against spreadsheet formulas like the facts table's. Returns the number of rows."""
+    results = getattr(summary, "results", None)
+    problems = [r for r in results if r.status != "extracted"] if results is not None else list(getattr(summary, "problems", []))
+    with atomic_output(Path(path)) as tmp:
+        with open(tmp, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(ERRORS_COLUMNS)
+            for r in problems:
+                writer.writerow([csv_safe(_shown(str(v))) for v in (r.path, r.doc_id, r.status, r.reason)])
+    return len(problems)

@@ -36,11 +36,13 @@ CLAUSE_PENALTY = 8          # a clause crossed weighs like this many tokens
 MAX_CUE_DISTANCE = 20       # a cue in another clause governs a number only this close (tokens + penalties)
 SEGMENT_WINDOW_TOKENS = 8   # a segment cue this close before a number makes it a segment count
 YEAR_RANGE = (1900, 2100)
+APPOSITION_GAP_CHARS = 3    # "Kabupaten Kulon Progo, Daerah Istimewa Yogyakarta": the province locates the regency
 CONCEPT_LABELS = frozenset({"participation", "active", "population", "visit", "screening", "uhc", "uhc_achieved",
                             "funding", "predicate_participation", "predicate_unregistered"})
 HEAD_CONCEPT = {"unit_participant": "participation", "unit_visit": "visit", "unit_screening": "screening",
                 "population": "population", "unit_person": "person", "per_day": None, "per_period": None}
 PREDICATES = ("predicate_unregistered", "predicate_participation")
+PERCENT_CONCEPT = {"coverage_pct": "participation", "active_pct": "active"}
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,8 @@ class MetricRule:
     max_value: float | None = None
     national_above: float | None = None
     requires_scale: bool = False
+    vetoed_by: tuple[str, ...] = ()
+    national: bool = False
 
 
 @functools.lru_cache(maxsize=1)
@@ -122,31 +126,57 @@ def _distance(a: Span, b: Span, clauses: _Clauses) -> int:
     return gap + CLAUSE_PENALTY * abs(clauses[a.start] - clauses[b.start])
 
 
-def _head_cue(number: Span, cues: list[Span], text: str) -> Span | None:
-    """The cue that starts right after the number (only blanks between): the counted noun."""
-    end = number._.mention.end
+def _next_cue(end: int, cues: list[Span], text: str) -> Span | None:
+    """The cue that starts right at `end` (only blanks between)."""
     for cue in cues:
         if cue.start_char >= end and not text[end:cue.start_char].strip():
             return cue
     return None
 
 
+def _head_cue(number: Span, numbers: list[Span], cues: list[Span], text: str) -> Span | None:
+    """The counted noun: the cue right after the number. A partitive borrows the noun of its whole:
+    "17 dari 22 kabupaten/kota" and "Dari 24 kabupaten/kota, 23 di antaranya" count kabupaten/kota."""
+    head = _next_cue(number._.mention.end, cues, text)
+    if head is None or head.label_ not in ("of_total", "among_them"):
+        return head
+    if head.label_ == "of_total":
+        whole = next((n for n in numbers if n._.mention.start >= head.end_char
+                      and not text[head.end_char:n._.mention.start].strip()), None)
+        return _next_cue(whole._.mention.end, cues, text) if whole is not None else None
+    earlier = [n for n in numbers if n._.mention.end <= number._.mention.start]
+    for whole in reversed(earlier):
+        noun = _next_cue(whole._.mention.end, cues, text)
+        if noun is not None and noun.label_.startswith("unit_"):
+            return noun
+    return None
+
+
 # ------------------------------------------------------------------------------------ concept
 
 def _concept(number: Span, head: Span | None, cues: list[Span], clauses: _Clauses,
-             previous: dict[int, tuple[str, Span]]) -> tuple[str | None, Span | None]:
+             previous: dict[int, tuple[str, Span]], other_heads: list[Span]) -> tuple[str | None, Span | None]:
     """The concept governing the number, and the cue that says so. `previous` maps a clause to the
-    concept found for the last number in it: "98 persen atau 270 juta jiwa" restates one quantity."""
+    concept found for the last number in it: "98 persen atau 270 juta jiwa" restates one quantity.
+    `other_heads` are the counted nouns of the sentence's other numbers: "1,79 juta jiwa dari 1,88 juta
+    penduduk" -- "penduduk" is what the 1,88 juta counts, not the 1,79 juta."""
     clause = clauses[number.start]
-    concept_cues = [c for c in cues if c.label_ in CONCEPT_LABELS and c is not head]
+    concept_cues = [c for c in cues if c.label_ in CONCEPT_LABELS and c is not head
+                    and not any(c is h for h in other_heads)]
     same = [c for c in concept_cues if clauses[c.start] == clause]
     for predicate in PREDICATES:
-        hits = [c for c in same if c.label_ == predicate]
+        # A predicate after the number says what it is ("500 ribuan penduduk yang belum terdaftar");
+        # one before it belongs to an earlier subject ("49,3 juta warga tercatat sebagai peserta dari
+        # total 50,2 juta penduduk").
+        hits = [c for c in same if c.label_ == predicate and c.start >= number.end]
         if hits:
             return predicate, min(hits, key=lambda c: _distance(number, c, clauses))
     head_concept = None
     if head is not None:
         head_concept = head.label_ if head.label_ in CONCEPT_LABELS else HEAD_CONCEPT.get(head.label_)
+    screening = [c for c in same if c.label_ == "screening"]
+    if screening and head_concept in ("participation", "person"):
+        return "screening", screening[0]  # "412 ribu peserta telah mengikuti skrining"
     if head_concept and head_concept != "person":
         return head_concept, head
     before = [c for c in same if c.end <= number.start]
@@ -167,6 +197,18 @@ def _concept(number: Span, head: Span | None, cues: list[Span], clauses: _Clause
     return None, None
 
 
+def _part_of_population(number: Span, numbers: list[Span], cues: list[Span], text: str) -> bool:
+    """ "1,79 juta jiwa dari 1,88 juta penduduk": persons counted out of a population are participants."""
+    after = _next_cue(number._.mention.end, cues, text)
+    if after is not None and after.label_.startswith("unit_"):
+        after = _next_cue(after.end_char, cues, text)
+    if after is None or after.label_ != "of_total":
+        return False
+    whole = next((n for n in numbers if n._.mention.start >= after.end_char), None)
+    noun = _next_cue(whole._.mention.end, cues, text) if whole is not None else None
+    return noun is not None and noun.label_ == "population"
+
+
 def _vetoed(number: Span, head: Span | None, cues: list[Span], clauses: _Clauses) -> bool:
     """A segment count, another subject, or a count of things outside the vocabulary ("30 lembaga")."""
     clause = clauses[number.start]
@@ -180,6 +222,10 @@ def _vetoed(number: Span, head: Span | None, cues: list[Span], clauses: _Clauses
             return True  # "cakupan imunisasi 95 persen", "5 juta peserta memakai aplikasi Mobile JKN"
     counted_other = head is not None and head.label_ == "unit_other"
     return counted_other and number._.mention.kind == "count"  # "98 persen tahun ini" is still a percent
+
+
+def _bare_count(mention: NumberMention, head: Span | None) -> bool:
+    return mention.kind == "count" and not mention.has_scale and head is None
 
 
 def _has_in_clause(label: str, number: Span, cues: list[Span], clauses: _Clauses) -> bool:
@@ -204,6 +250,8 @@ def _metric(mention: NumberMention, concept: str | None, head: Span | None, numb
             continue
         if rule.requires_scale and not mention.has_scale:
             continue
+        if any(_has_in_clause(label, number, cues, clauses) for label in rule.vetoed_by):
+            continue
         if rule.min_value is not None and mention.value < rule.min_value:
             continue
         if rule.max_value is not None and mention.value > rule.max_value:
@@ -213,6 +261,15 @@ def _metric(mention: NumberMention, concept: str | None, head: Span | None, numb
 
 
 # ------------------------------------------------------------------------------------- status
+
+def _projected(number: Span, cues: list[Span]) -> bool:
+    """ "memperkirakan cakupan ... akan mencapai 95 persen": an estimate, so approx (and still actual)."""
+    last = None
+    for cue in cues:
+        if cue.end <= number.start and cue.label_ in ("projection", "actual"):
+            last = cue.label_
+    return last == "projection"
+
 
 def _status(number: Span, cues: list[Span]) -> str:
     """Target when a target cue precedes the number in its sentence with no actual-marker between."""
@@ -250,14 +307,30 @@ def _pick_region(number: Span, regions: list[Span], clauses: _Clauses) -> str:
         return ""
     clause = clauses[number.start]
     same_before = [r for r in regions if clauses[r.start] == clause and r.end <= number.start]
+    if not same_before:
+        common = _common_province(regions)
+        if common:
+            return common  # "wilayah kerjanya meliputi Kota Kediri, Kabupaten Kediri, dan Kabupaten Nganjuk"
     chosen = same_before[-1] if same_before else min(regions, key=lambda r: _distance(number, r, clauses))
     region = chosen._.mention.region
     if region.level == "province":
+        start = chosen._.mention.start
         inner = [r._.mention.region for r in regions if r._.mention.region.province == region.canonical
-                 and r._.mention.region.level in ("kabupaten", "kota")]
+                 and r._.mention.region.level in ("kabupaten", "kota")
+                 and 0 <= start - r._.mention.end <= APPOSITION_GAP_CHARS]
         if inner:
             return inner[0].canonical
     return region.canonical
+
+
+def _common_province(regions: list[Span]) -> str:
+    """Two or more different regencies/cities of one province (and nothing else): the province covers them."""
+    found = {r._.mention.region for r in regions}
+    local = {r for r in found if r.level in ("kabupaten", "kota")}
+    provinces = {r.province for r in local} | {r.canonical for r in found if r.level == "province"}
+    if len(local) >= 2 and len(provinces) == 1 and all(r.level != "country" for r in found):
+        return provinces.pop()
+    return ""
 
 
 def _target_dated(span: Span, cues: list[Span], clauses: _Clauses) -> bool:
@@ -274,11 +347,11 @@ def _pick_date(number: Span, dates: list[Span], cues: list[Span], clauses: _Clau
             continue
         if status == "actual" and _target_dated(span, cues, clauses):
             continue
+        if mention.kind == "dateline":
+            continue  # when a statement was made, not when its figures hold: only the last fallback
         if mention.kind == "bare" and status == "actual" and clauses[span.start] != clauses[number.start]:
             continue
-        rank = 0 if mention.kind in ("anchored", "plain") else KIND_RANK[mention.kind] - 1
-        if status == "target":
-            rank = 0
+        rank = 1 if mention.kind == "bare" and status == "actual" else 0
         usable.append((rank, _distance(number, span, clauses), mention.iso))
     return min(usable)[2] if usable else ""
 
@@ -288,7 +361,9 @@ def _is_candidate(text: str) -> bool:
 
 
 def _claims_in_doc(doc: Doc, info: SentenceInfo, inherited: Context, reference: str,
-                   line_prefix_end: int) -> list[Claim]:
+                   line_prefix_end: int, carried: tuple[str, Span] | None) -> list[Claim]:
+    """The claims of one sentence. `carried` is the concept of the last percentage in the same paragraph,
+    for a percentage whose own sentence names none."""
     offset = info.sentence.start
     clauses = _clause_ids(doc)
     cues = list(doc.spans["cues"])
@@ -299,7 +374,9 @@ def _claims_in_doc(doc: Doc, info: SentenceInfo, inherited: Context, reference: 
     regions = [r for r in doc.spans["regions"] if r._.mention.start + offset >= line_prefix_end]
     claims = []
     concepts_by_clause: dict[int, tuple[str, Span]] = {}
-    for number in doc.spans["numbers"]:
+    numbers = list(doc.spans["numbers"])
+    heads = {id(n): _head_cue(n, numbers, cues, doc.text) for n in numbers}
+    for number in numbers:
         mention: NumberMention = number._.mention
         if any(d._.mention.start < mention.end and mention.start < d._.mention.end for d in dates):
             continue  # part of a date
@@ -307,24 +384,36 @@ def _claims_in_doc(doc: Doc, info: SentenceInfo, inherited: Context, reference: 
             continue  # a year
         if mention.kind == "count" and mention.is_decimal and not mention.has_scale:
             continue  # "4,9" with no scale counts nothing
-        head = _head_cue(number, cues, doc.text)
+        head = heads[id(number)]
         if mention.kind != "idr" and _vetoed(number, head, cues, clauses):
             continue
         qualifier, vetoed = _qualifier(mention, head, doc.text)
         if vetoed:
             continue
-        concept, concept_cue = _concept(number, head, cues, clauses, concepts_by_clause)
+        other_heads = [h for key, h in heads.items() if h is not None and key != id(number)]
+        concept, concept_cue = _concept(number, head, cues, clauses, concepts_by_clause, other_heads)
+        if concept is None and mention.kind == "percent" and carried is not None:
+            concept, concept_cue = carried  # "Kota Kupang ... cakupan 99,1 persen. ... Sumba Barat Daya 88,45 persen."
+        if concept in (None, "person") and _part_of_population(number, numbers, cues, doc.text):
+            concept = "participation"
+        if _bare_count(mention, head) and not any(c.label_ in CONCEPT_LABELS and clauses[c.start] == clauses[number.start]
+                                                  for c in cues):
+            continue  # "Care Center 165": a bare number needs a cue in its own clause
         rule = _metric(mention, concept, head, number, cues, clauses)
         if rule is None:
             continue
         if concept and concept_cue is not None:
             concepts_by_clause[clauses[number.start]] = (concept, concept_cue)
         status = _status(number, cues)
+        if qualifier == "exact" and _projected(number, cues):
+            qualifier = "approx"
         own_date = _pick_date(number, dates, cues, clauses, status)
         region = _pick_region(number, regions, clauses) or inherited.region
-        if rule.national_above is not None and mention.value > rule.national_above:
+        if rule.national or (rule.national_above is not None and mention.value > rule.national_above):
             region = COUNTRY
         rule_id = concept_cue.id_ if concept_cue is not None else (head.id_ if head is not None else number.id_)
+        if concept_cue is None and carried is not None and concept == carried[0]:
+            rule_id = f"context.paragraph.{concept}"
         claims.append(Claim(
             metric=rule.metric, value=mention.value, unit=rule.unit, qualifier=qualifier, status=status,
             region=region, as_of=own_date or inherited.date,
@@ -381,14 +470,23 @@ def extract_claims(view: str, published: str = "") -> list[Claim]:
     """All claims in an article, given its matching view (same length as the text, see reader.py).
     `published` is the article's publication date from its metadata (HTML pages), when known: it is
     the reference for relative dates ("tahun lalu") before any dateline in the text."""
-    layout = analyse(view)
+    gazetteer = Gazetteer.load()
+    layout = analyse(view, is_place=lambda word: bool(gazetteer.find(word)))
     national_above = min(r.national_above for r in metric_rules() if r.national_above and r.unit == "person")
-    article = article_context(view, layout, Gazetteer.load(), published, national_above)
+    article = article_context(view, layout, gazetteer, published, national_above)
     picked = [(info, ctx) for info, ctx in zip(article.sentences, article.inherited)
               if _is_candidate(view[info.sentence.start:info.sentence.end])]
     texts = [view[info.sentence.start:info.sentence.end] for info, _ in picked]
     claims: list[Claim] = []
+    carried: tuple[str, Span] | None = None
+    carried_line = -1
     for doc, (info, ctx) in zip(build_nlp().pipe(texts), picked):
         line = layout.lines[info.sentence.line]
-        claims.extend(_claims_in_doc(doc, info, ctx, article.reference, line.prefix_end))
+        if line.index != carried_line:
+            carried, carried_line = None, line.index
+        found = _claims_in_doc(doc, info, ctx, article.reference, line.prefix_end, carried)
+        claims.extend(found)
+        percent = [c for c in found if c.unit == "percent"]
+        if percent:
+            carried = (PERCENT_CONCEPT[percent[-1].metric], None)
     return _dedupe(claims)

@@ -60,6 +60,21 @@ def _sentence_infos(view: str, layout: Layout, gazetteer: Gazetteer) -> list[Sen
     return infos
 
 
+APPOSITION_GAP_CHARS = 3   # "Kabupaten Jayapura, Papua": a province right after its regency only locates it
+
+
+def salient_region(regions: list[RegionMention]) -> str:
+    """The region a sentence leaves governing: its last mention, unless that is a province named right
+    after one of its own regencies to locate it, in which case the regency."""
+    last = regions[-1]
+    if last.region.level == "province" and len(regions) > 1:
+        before = regions[-2]
+        if (before.region.province == last.region.canonical and before.region.level in ("kabupaten", "kota")
+                and 0 <= last.start - before.end <= APPOSITION_GAP_CHARS):
+            return before.region.canonical
+    return last.region.canonical
+
+
 def _reference_date(infos: list[SentenceInfo]) -> str:
     """The article's dateline: the first date written as a statement date ("Senin (14/7/2025)")."""
     for info in infos:
@@ -133,15 +148,18 @@ def _contexts(infos: list[SentenceInfo], layout: Layout, governing: Context, ref
         inherited = Context(paragraph.date or table.date or governing.date,
                              paragraph.region or table.region or governing.region)
         out.append(inherited)
-        dates = [m for m in (resolve(d, reference) for d in info.dates) if m.iso and m.kind != "bare"]
+        # A statement date ("kata X, Senin (12/3/2024)") says when something was said, not when figures
+        # hold: it never governs a paragraph; it is the article's last fallback (its reference).
+        dates = [m for m in (resolve(d, reference) for d in info.dates)
+                 if m.iso and m.kind not in ("bare", "dateline")]
         if dates:
             paragraph.date = dates[-1].iso
         if info.regions:
-            paragraph.region = info.regions[-1].region.canonical
+            paragraph.region = salient_region(info.regions)
         if line.role == "header":
             table = Context(paragraph.date or table.date, paragraph.region or table.region)
         elif line.role == "heading" and info.regions:
-            table = Context(table.date, info.regions[-1].region.canonical)
+            table = Context(table.date, salient_region(info.regions))
     return out
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, astuple, fields
 from pathlib import Path
+from typing import Iterator
 
 import pandas as pd
 
@@ -62,21 +64,65 @@ def format_value(value: float) -> str:
     return f"{value:.10g}" if abs(value) < 1e15 else f"{value:.0f}"
 
 
-def write_table(frame: pd.DataFrame, path: Path) -> None:
-    """Write CSV or Parquet (by extension) to a temporary file beside `path`, then rename it into
-    place: a run killed midway leaves the previous file whole."""
+# --- writing -------------------------------------------------------------------------------------------
+# CSV safety: a spreadsheet reads a cell that begins with one of these as a formula ("=HYPERLINK(...)",
+# "@SUM(...)", "-2+3"); such a cell gets a single quote in front, which spreadsheets show as text. File
+# names (doc_id) and article text (sentence) come from outside, so every text column is neutralized
+# except `quote`, which must stay exactly text[char_start:char_end] (a quote is a number as written and
+# never begins with these characters anyway). Numeric columns (value, char_start, char_end) are numbers.
+# Parquet files are written unchanged: they hold typed values, not formulas.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+NUMERIC_COLUMNS = ("value", "char_start", "char_end")
+UNNEUTRALIZED_COLUMNS = ("quote",)
+NEUTRALIZED_COLUMNS = tuple(c for c in COLUMNS if c not in NUMERIC_COLUMNS + UNNEUTRALIZED_COLUMNS)
+
+
+def csv_safe(cell: object) -> object:
+    """`cell` with a leading single quote when it begins like a spreadsheet formula; other values as given."""
+    if isinstance(cell, str) and cell[:1] in FORMULA_TRIGGERS and cell:
+        return "'" + cell
+    return cell
+
+
+@contextmanager
+def atomic_output(path: Path) -> Iterator[Path]:
+    """A temporary path beside `path` to write into; on success it is synced and renamed onto `path`
+    (readers see the old file or the new one, never a part), on any failure it is removed."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
+    tmp = Path(name)
     try:
+        yield tmp
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)   # mkstemp makes 0600; the table gets the usual file mode
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame as it goes into a CSV file: values formatted, text cells neutralized (see above)."""
+    out = frame.copy()
+    if "value" in out.columns:
+        out["value"] = out["value"].map(format_value)
+    for column in NEUTRALIZED_COLUMNS:
+        if column in out.columns:
+            out[column] = out[column].map(csv_safe)
+    return out
+
+
+def write_table(frame: pd.DataFrame, path: Path) -> None:
+    """Write CSV or Parquet (by extension) to a temporary file beside `path`, then rename it into
+    place: a run killed or failing midway leaves the previous file whole and no temporary file."""
+    path = Path(path)
+    with atomic_output(path) as tmp:
         if path.suffix.lower() == ".parquet":
             frame.to_parquet(tmp, index=False)
         else:
-            out = frame.copy()
-            out["value"] = out["value"].map(format_value)
-            out.to_csv(tmp, index=False, lineterminator="\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+            csv_frame(frame).to_csv(tmp, index=False, lineterminator="\n", encoding="utf-8")

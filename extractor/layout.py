@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import Callable
 
 import regex
 
@@ -52,7 +53,7 @@ class _LayoutRules:
     furniture: "regex.Pattern[str]"
     tail: "regex.Pattern[str]"
     related: "regex.Pattern[str]"
-    dateline: list[tuple["regex.Pattern[str]", Rule]]
+    dateline: list[tuple["regex.Pattern[str]", Rule]]   # dateline_prefix and dateline_place rules
     abbreviations: frozenset[str]
     clause_breaks: frozenset[str]
     appositions: frozenset[str]
@@ -73,7 +74,8 @@ def layout_rules() -> _LayoutRules:
         furniture=_line_start_pattern(by("furniture")),
         tail=_line_start_pattern(by("furniture_tail")),
         related=_line_start_pattern(by("related_marker")),
-        dateline=[(regex.compile(rf"\s*(?:{r.pattern})", regex.V1), r) for r in by("dateline_prefix")],
+        dateline=[(regex.compile(rf"\s*(?:{r.pattern})", regex.V1), r)
+                  for r in by("dateline_prefix") + by("dateline_place")],
         abbreviations=words("abbreviation"),
         clause_breaks=words("clause_break"),
         appositions=words("apposition"),
@@ -91,10 +93,13 @@ def _word_count(text: str) -> int:
     return len(_WORD.findall(text))
 
 
-def _dateline_end(text: str, start: int, rules: _LayoutRules) -> int:
-    for pattern, _rule in rules.dateline:
+PlaceTest = Callable[[str], bool]
+
+
+def _dateline_end(text: str, start: int, rules: _LayoutRules, is_place: PlaceTest | None) -> int:
+    for pattern, rule in rules.dateline:
         m = pattern.match(text, start, timeout=MATCH_TIMEOUT_S)
-        if m:
+        if m and (rule.label != "dateline_place" or is_place is None or is_place(m.group("place"))):
             return m.end()
     return start
 
@@ -113,7 +118,7 @@ def _raw_lines(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _roles(text: str, spans: list[tuple[int, int]], rules: _LayoutRules) -> list[str]:
+def _roles(text: str, spans: list[tuple[int, int]], rules: _LayoutRules, is_place: PlaceTest | None) -> list[str]:
     roles: list[str] = []
     in_tail = False
     after_related = False
@@ -137,7 +142,7 @@ def _roles(text: str, spans: list[tuple[int, int]], rules: _LayoutRules) -> list
         after_related = False
         if rules.furniture.match(line):
             roles.append("furniture")
-        elif _dateline_end(text, start, rules) > start:
+        elif _dateline_end(text, start, rules, is_place) > start:
             roles.append("body")  # "KBRN, Jakarta: ..." opens a story; it is no table row
         elif line.endswith(":"):
             roles.append("header")
@@ -150,14 +155,14 @@ def _roles(text: str, spans: list[tuple[int, int]], rules: _LayoutRules) -> list
     return roles
 
 
-def _title_and_lead(text: str, spans, roles, rules) -> tuple[int | None, int | None]:
+def _title_and_lead(text: str, spans, roles, rules, is_place) -> tuple[int | None, int | None]:
     # A headline has enough words and no closing period (photo captions end with one).
     candidates = [i for i, (s, e) in enumerate(spans)
                   if roles[i] != "furniture" and _word_count(text[s:e]) >= TITLE_MIN_WORDS]
     title = next((i for i in candidates if not text[spans[i][1] - 1] == "."), next(iter(candidates), None))
     after = (title + 1) if title is not None else 0
     body = [i for i in range(after, len(spans)) if roles[i] == "body"]
-    lead = next((i for i in body if _dateline_end(text, spans[i][0], rules) > spans[i][0]), None)
+    lead = next((i for i in body if _dateline_end(text, spans[i][0], rules, is_place) > spans[i][0]), None)
     if lead is None and title is not None:
         headline = text[spans[title][0]:spans[title][1]]
         lead = next((i for i in body if _word_count(text[spans[i][0]:spans[i][1]]) >= LEAD_MIN_WORDS
@@ -186,17 +191,19 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return spans
 
 
-def analyse(text: str) -> Layout:
-    """Lines with their roles, the title and the lead, and every sentence of `text` (the matching view)."""
+def analyse(text: str, is_place: PlaceTest | None = None) -> Layout:
+    """Lines with their roles, the title and the lead, and every sentence of `text` (the matching view).
+    `is_place` tells whether a word is a place: a "Word - " dateline counts only then ("Jakarta - " does,
+    a caption's "Arsip - " does not); without it every such prefix counts."""
     rules = layout_rules()
     spans = _raw_lines(text)
-    roles = _roles(text, spans, rules)
-    title, lead = _title_and_lead(text, spans, roles, rules)
+    roles = _roles(text, spans, rules, is_place)
+    title, lead = _title_and_lead(text, spans, roles, rules, is_place)
     lines: list[Line] = []
     sentences: list[Sentence] = []
     for i, (start, end) in enumerate(spans):
         role = "title" if i == title else "lead" if i == lead else roles[i]
-        prefix_end = _dateline_end(text, start, rules) if role in ("lead", "body") else start
+        prefix_end = _dateline_end(text, start, rules, is_place) if role in ("lead", "body") else start
         lines.append(Line(i, start, end, role, prefix_end, _word_count(text[start:end])))
         for s, e in split_sentences(text, start, end):
             sentences.append(Sentence(s, e, i, role))

@@ -38,7 +38,7 @@ class _Lexicon:
     rules: tuple[Rule, ...]
     number_re: "regex.Pattern[str]"
     words_re: "regex.Pattern[str]"
-    not_number_re: "regex.Pattern[str]"
+    not_number_res: tuple["regex.Pattern[str]", ...]   # one per rule: their matches may overlap
     word_rules: dict[str, Rule]      # lower-cased word -> rule (number words and word scales)
     scale_rules: list[tuple["regex.Pattern[str]", Rule]]
     digit_rules: list[Rule]          # in the order of the number regex's groups d0, d1, ...
@@ -84,7 +84,10 @@ def lexicon() -> _Lexicon:
         rf"(?:[ ](?P<cursuf>{_alternation(_by_label(rules, 'currency_suffix'))})(?!\p{{L}}))?",
         regex.IGNORECASE | regex.V1,
     )
-    not_number_re = regex.compile(_alternation(_by_label(rules, "not_number")), regex.IGNORECASE | regex.V1)
+    # Each not-number rule scans on its own: in one alternation "nomor 0811" (a legal-reference shape)
+    # would consume the start of the phone number "0811-8165-165" and hide it.
+    not_number_res = tuple(regex.compile(r.pattern, regex.IGNORECASE | regex.V1)
+                           for r in _by_label(rules, "not_number"))
     word_rules: dict[str, Rule] = {}
     for rule in words + points:
         for alt in rule.pattern.split("|"):
@@ -92,7 +95,7 @@ def lexicon() -> _Lexicon:
     scale_rules = [(regex.compile(rf"^(?:{r.pattern})$", regex.IGNORECASE), r) for r in scales]
     # Money scales are case-sensitive single letters: "M", "T".
     scale_rules += [(regex.compile(rf"^(?:{r.pattern})$"), r) for r in money_scales]
-    return _Lexicon(rules, number_re, words_re, not_number_re, word_rules, scale_rules, digits)
+    return _Lexicon(rules, number_re, words_re, not_number_res, word_rules, scale_rules, digits)
 
 
 def _digits_value(text: str, label: str) -> float:
@@ -179,7 +182,7 @@ def _digit_rule(m: "regex.Match[str]", lex: _Lexicon) -> Rule:
 
 
 def _blocked_spans(text: str, lex: _Lexicon) -> list[tuple[int, int]]:
-    return [m.span() for m in lex.not_number_re.finditer(text, timeout=MATCH_TIMEOUT_S)]
+    return [m.span() for pattern in lex.not_number_res for m in pattern.finditer(text, timeout=MATCH_TIMEOUT_S)]
 
 
 def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
