@@ -20,9 +20,10 @@ import functools
 from dataclasses import dataclass, field, fields
 from typing import Iterable
 
+import regex
 from spacy.tokens import Doc, Span
 
-from extractor.context import COUNTRY, Context, SentenceInfo, article_context
+from extractor.context import COUNTRY, Context, SentenceInfo, article_context, salient_region
 from extractor.cues import qualifier_after, qualifier_before
 from extractor.dates import KIND_RANK, DateMention, resolve
 from extractor.layout import analyse, layout_rules
@@ -36,7 +37,6 @@ CLAUSE_PENALTY = 8          # a clause crossed weighs like this many tokens
 MAX_CUE_DISTANCE = 20       # a cue in another clause governs a number only this close (tokens + penalties)
 SEGMENT_WINDOW_TOKENS = 8   # a segment cue this close before a number makes it a segment count
 YEAR_RANGE = (1900, 2100)
-APPOSITION_GAP_CHARS = 3    # "Kabupaten Kulon Progo, Daerah Istimewa Yogyakarta": the province locates the regency
 CONCEPT_LABELS = frozenset({"participation", "active", "population", "visit", "screening", "uhc", "uhc_achieved",
                             "funding", "predicate_participation", "predicate_unregistered"})
 HEAD_CONCEPT = {"unit_participant": "participation", "unit_visit": "visit", "unit_screening": "screening",
@@ -311,16 +311,34 @@ def _pick_region(number: Span, regions: list[Span], clauses: _Clauses) -> str:
         common = _common_province(regions)
         if common:
             return common  # "wilayah kerjanya meliputi Kota Kediri, Kabupaten Kediri, dan Kabupaten Nganjuk"
-    chosen = same_before[-1] if same_before else min(regions, key=lambda r: _distance(number, r, clauses))
-    region = chosen._.mention.region
-    if region.level == "province":
-        start = chosen._.mention.start
-        inner = [r._.mention.region for r in regions if r._.mention.region.province == region.canonical
-                 and r._.mention.region.level in ("kabupaten", "kota")
-                 and 0 <= start - r._.mention.end <= APPOSITION_GAP_CHARS]
-        if inner:
-            return inner[0].canonical
-    return region.canonical
+    frame = regions[0] if regions[0].end <= number.start else None  # "Di Kabupaten Lombok Timur, ..."
+    chosen = same_before[-1] if same_before else (frame or min(regions, key=lambda r: _distance(number, r, clauses)))
+    run = [r._.mention for r in regions if r._.mention.end <= chosen._.mention.end]
+    return salient_region(run)
+
+
+ORG_LIST_GAP = regex.compile(r"^\s*(?:,|dan|serta|&)?\s*$", regex.IGNORECASE)
+
+
+def _figure_regions(regions: list[Span], cues: list[Span], text: str) -> list[Span]:
+    """Regions that can locate a figure: not the ones in an office's title ("Kedeputian Wilayah Bali, NTB
+    dan NTT") nor the place a statement was made ("ujarnya saat ditemui di Mataram")."""
+    said_at = min((c.start_char for c in cues if c.label_ == "attribution"), default=len(text))
+    kept, org_end = [], None
+    org_starts = [c.end_char for c in cues if c.label_ == "region_org"]
+    for span in regions:
+        mention = span._.mention
+        if org_end is None and any(0 <= mention.start - end <= 2 for end in org_starts):
+            org_end = mention.end
+            continue
+        if org_end is not None and ORG_LIST_GAP.match(text[org_end:mention.start]):
+            org_end = mention.end  # the office's list goes on
+            continue
+        org_end = None
+        if mention.start >= said_at:
+            continue
+        kept.append(span)
+    return kept
 
 
 def _common_province(regions: list[Span]) -> str:
@@ -371,7 +389,8 @@ def _claims_in_doc(doc: Doc, info: SentenceInfo, inherited: Context, reference: 
     store = doc.user_data[MENTIONS]
     for span in dates:
         store[span.kb_id_] = resolve(span._.mention, reference)
-    regions = [r for r in doc.spans["regions"] if r._.mention.start + offset >= line_prefix_end]
+    regions = _figure_regions([r for r in doc.spans["regions"] if r._.mention.start + offset >= line_prefix_end],
+                              cues, doc.text)
     claims = []
     concepts_by_clause: dict[int, tuple[str, Span]] = {}
     numbers = list(doc.spans["numbers"])
@@ -462,6 +481,9 @@ def _dedupe(claims: Iterable[Claim]) -> list[Claim]:
         dated = next((c for c in members if c.explicit_date), None)
         if dated is not None and dated is not first:
             first = Claim(**{**first.__dict__, "as_of": dated.as_of, "explicit_date": True})
+        qualified = next((c for c in members if c.qualifier != "exact"), None)
+        if first.qualifier == "exact" and qualified is not None:
+            first = Claim(**{**first.__dict__, "qualifier": qualified.qualifier})  # "58 Ribu" then "58 ribu lebih"
         result.append(first)
     return sorted(result, key=lambda c: (c.char_start, c.metric))
 

@@ -9,13 +9,13 @@ corpus tests them.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from extractor.cues import find_cues
 from extractor.dates import DateMention, find_dates, resolve
 from extractor.layout import Layout, Line, Sentence, layout_rules
 from extractor.numbers import find_numbers
-from extractor.regions import Gazetteer, RegionMention
+from extractor.regions import Gazetteer, Region, RegionMention
 
 COUNTRY = "Indonesia"
 
@@ -55,8 +55,11 @@ def _sentence_infos(view: str, layout: Layout, gazetteer: Gazetteer) -> list[Sen
         text = view[sentence.start:sentence.end]
         line = layout.lines[sentence.line]
         regions = _regions_outside_prefix(gazetteer.find(text), line, sentence.start)
+        # A date inside the dateline prefix ("Kediri, 21 Mei 2024 - ") stamps the story; it is a dateline.
+        dates = [replace(d, kind="dateline") if d.start + sentence.start < line.prefix_end else d
+                 for d in find_dates(text)]
         targets = [c.end for c in find_cues(text) if c.label == "target"] if sentence.role in ("title", "lead") else []
-        infos.append(SentenceInfo(sentence, find_dates(text), regions, targets))
+        infos.append(SentenceInfo(sentence, dates, regions, targets))
     return infos
 
 
@@ -64,15 +67,17 @@ APPOSITION_GAP_CHARS = 3   # "Kabupaten Jayapura, Papua": a province right after
 
 
 def salient_region(regions: list[RegionMention]) -> str:
-    """The region a sentence leaves governing: its last mention, unless that is a province named right
-    after one of its own regencies to locate it, in which case the regency."""
-    last = regions[-1]
-    if last.region.level == "province" and len(regions) > 1:
-        before = regions[-2]
-        if (before.region.province == last.region.canonical and before.region.level in ("kabupaten", "kota")
-                and 0 <= last.start - before.end <= APPOSITION_GAP_CHARS):
-            return before.region.canonical
-    return last.region.canonical
+    """The region a run of mentions leaves governing: the last one, unless it only locates an earlier
+    one right before it: "Kabupaten Sleman, Daerah Istimewa Yogyakarta (DIY)" is Kabupaten Sleman."""
+    chosen = regions[-1]
+    for earlier, later in zip(reversed(regions[:-1]), reversed(regions[1:])):
+        if not 0 <= later.start - earlier.end <= APPOSITION_GAP_CHARS:
+            break
+        if earlier.region.province not in (later.region.canonical, later.region.province):
+            break
+        if earlier.region.level in ("kabupaten", "kota"):
+            chosen = earlier
+    return chosen.region.canonical
 
 
 def _reference_date(infos: list[SentenceInfo]) -> str:
@@ -84,7 +89,8 @@ def _reference_date(infos: list[SentenceInfo]) -> str:
     return ""
 
 
-def _governing(infos: list[SentenceInfo], layout: Layout, reference: str, dateline_region: str) -> Context:
+def _governing(infos: list[SentenceInfo], layout: Layout, reference: str, dateline_region: str,
+               national: bool) -> Context:
     """The article's governing date and region: title and lead first, then the dateline, then the country."""
     top = {layout.title, layout.lead} - {None}
     first_top, last_top = (min(top), max(top)) if top else (0, -1)
@@ -104,13 +110,16 @@ def _governing(infos: list[SentenceInfo], layout: Layout, reference: str, dateli
     region = ""
     for line_index in (layout.title, layout.lead):
         found = [r for info in infos if info.sentence.line == line_index for r in info.regions]
+        if national and line_index == layout.lead:
+            # In a story with national figures, the capital in its lead is where things happened.
+            found = [r for r in found if not _is_national_dateline(r.region)]
         if found:
             region = found[0].region.canonical
             break
     return Context(date or reference, region or dateline_region or COUNTRY)
 
 
-def _dateline_region(view: str, layout: Layout, gazetteer: Gazetteer, national_above: float) -> str:
+def _dateline_region(view: str, layout: Layout, gazetteer: Gazetteer, national: bool) -> str:
     """The place in the lead's dateline ("SLEMAN, KOMPAS.com - "), when it may govern the article: not
     the capital, where national news is datelined (rules/layout.yaml `national_dateline`), and not in an
     article whose figures are national by their size (then the place is only where the reporter was)."""
@@ -121,10 +130,14 @@ def _dateline_region(view: str, layout: Layout, gazetteer: Gazetteer, national_a
     if not found:
         return ""
     place = found[0].region
-    national = layout_rules().national_datelines
-    if any(n in (place.canonical.lower(), place.province.lower()) for n in national):
+    if _is_national_dateline(place):
         return ""
-    return "" if _has_national_figures(view, national_above) else place.canonical
+    return "" if national else place.canonical
+
+
+def _is_national_dateline(region: Region) -> bool:
+    national = layout_rules().national_datelines
+    return any(n in (region.canonical.lower(), region.province.lower()) for n in national)
 
 
 def _has_national_figures(view: str, national_above: float) -> bool:
@@ -168,6 +181,11 @@ def article_context(view: str, layout: Layout, gazetteer: Gazetteer, published: 
     """Dates, regions and inherited context of every sentence. `national_above` is the person count above
     which a figure can only be national (rules/metrics.yaml)."""
     infos = _sentence_infos(view, layout, gazetteer)
+    national = _has_national_figures(view, national_above)
+    dateline_region = _dateline_region(view, layout, gazetteer, national)
     reference = published or _reference_date(infos)
-    governing = _governing(infos, layout, reference, _dateline_region(view, layout, gazetteer, national_above))
+    governing = _governing(infos, layout, reference, dateline_region, national)
+    if not reference:
+        reference = governing.date  # no dateline: "tahun ini" is the year the article's figures hold for
+        governing = _governing(infos, layout, reference, dateline_region, national)
     return ArticleContext(infos, _contexts(infos, layout, governing, reference), reference)

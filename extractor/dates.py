@@ -130,6 +130,8 @@ def _kind(name: str, m: "regex.Match[str]", text: str, lex: _DateLexicon) -> str
     anchored = bool(lex.anchor_before.search(text[max(0, m.start() - 30):m.start()]))
     if name in ("numeric", "day_month_year") and (m.group("wd") or m.group("paren")) and not anchored:
         return "dateline"
+    if name == "numeric" and not anchored:
+        return "dateline"  # "12/03/2024, 16:05 WIB": written in figures, a date is a publication stamp
     if anchored or name in ("quarter", "period_edge", "year_word"):
         return "anchored"
     if name in ("year", "year_range"):
