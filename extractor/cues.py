@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import regex
 
 from extractor.ruledata import Rule, load_rules
+from extractor.spans import longest_non_overlapping
 
 CUES_FILE = "cues.yaml"
 QUALIFIERS_FILE = "qualifiers.yaml"
@@ -58,11 +59,7 @@ def find_cues(text: str) -> list[CueMention]:
     found = [CueMention(m.start(), m.end(), rule.label, rule.id)
              for pattern, rule in cue_patterns()
              for m in pattern.finditer(text, timeout=MATCH_TIMEOUT_S)]
-    kept: list[CueMention] = []
-    for cue in sorted(found, key=lambda c: (-(c.end - c.start), c.start)):
-        if all(cue.end <= k.start or k.end <= cue.start for k in kept):
-            kept.append(cue)
-    return sorted(kept, key=lambda c: c.start)
+    return longest_non_overlapping(found, lambda c: (c.start, c.end))
 
 
 # How much left context a qualifier may need ("yaitu cakupan kepesertaan di atas" is the longest kind).

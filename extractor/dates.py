@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 import regex
 
 from extractor.ruledata import Rule, load_rules
+from extractor.spans import longest_non_overlapping
 
 RULES_FILE = "dates.yaml"
 MATCH_TIMEOUT_S = 5.0
@@ -161,11 +162,7 @@ def _fallback_mentions(text: str, lex: _DateLexicon) -> list[DateMention]:
 
 def _drop_overlaps(mentions: list[DateMention]) -> list[DateMention]:
     """Keep the longest of overlapping mentions ("1 Maret 2023" over "Maret 2023" over "2023")."""
-    kept: list[DateMention] = []
-    for mention in sorted(mentions, key=lambda x: (-(x.end - x.start), x.start)):
-        if all(mention.end <= k.start or k.end <= mention.start for k in kept):
-            kept.append(mention)
-    return sorted(kept, key=lambda x: x.start)
+    return longest_non_overlapping(mentions, lambda m: (m.start, m.end))
 
 
 def find_dates(text: str) -> list[DateMention]:

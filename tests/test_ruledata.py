@@ -55,3 +55,25 @@ def _examples():
 @pytest.mark.parametrize("rule,example", list(_examples()))
 def test_every_rule_example_matches_its_pattern(rule, example):
     assert regex.search(rule.pattern, example, regex.IGNORECASE | regex.V1), (rule.id, example)
+
+
+# Families whose engine splits a pattern on "|" into single words or phrases (lexicons, not regexes).
+SPLIT_LABELS = {"dates.yaml": {"month", "weekday", "anchor", "year_word", "month_word", "end_of_period",
+                               "start_of_period", "quarter", "semester", "ordinal"},
+                "layout.yaml": {"abbreviation", "clause_break", "apposition", "national_dateline"},
+                "numbers.yaml": {"unit", "atom", "teen", "tens", "hundreds", "half", "scale", "scale_one"}}
+
+
+def _split_rules():
+    for name, labels in SPLIT_LABELS.items():
+        for rule in load_rules(name):
+            if rule.label in labels:
+                yield pytest.param(rule, id=rule.id)
+
+
+@pytest.mark.parametrize("rule", list(_split_rules()))
+def test_lexicon_alternatives_stand_alone(rule):
+    # The engine splits these patterns on "|": a group holding "|" would fall apart into broken pieces.
+    for alternative in rule.pattern.split("|"):
+        regex.compile(alternative)
+        assert alternative.count("(") == alternative.count(")"), (rule.id, alternative)
