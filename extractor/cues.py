@@ -12,7 +12,6 @@ from dataclasses import dataclass
 import regex
 
 from extractor.ruledata import Rule, load_rules
-from extractor.spans import longest_non_overlapping
 
 CUES_FILE = "cues.yaml"
 QUALIFIERS_FILE = "qualifiers.yaml"
@@ -35,15 +34,6 @@ class Qualifier:
     length: int     # characters the qualifier covers next to the number
 
 
-def _word_pattern(rule: Rule) -> "regex.Pattern[str]":
-    return regex.compile(rf"(?<![\p{{L}}\d])(?:{rule.pattern})(?![\p{{L}}\d])", _FLAGS)
-
-
-@functools.lru_cache(maxsize=1)
-def cue_patterns() -> tuple[tuple["regex.Pattern[str]", Rule], ...]:
-    return tuple((_word_pattern(r), r) for r in load_rules(CUES_FILE))
-
-
 @functools.lru_cache(maxsize=1)
 def _qualifier_patterns() -> tuple[list[tuple["regex.Pattern[str]", Rule]], list[tuple["regex.Pattern[str]", Rule]]]:
     before = [(regex.compile(rf"(?<![\p{{L}}\d])(?:{r.pattern})\s*$", _FLAGS), r)
@@ -53,13 +43,26 @@ def _qualifier_patterns() -> tuple[list[tuple["regex.Pattern[str]", Rule]], list
     return before, after
 
 
+@functools.lru_cache(maxsize=1)
+def _combined() -> tuple["regex.Pattern[str]", tuple[Rule, ...]]:
+    """All cue rules in one scan. POSIX matching ((?p)) makes the alternation return the longest match at
+    each position, so one linear pass gives what a scan per rule plus overlap resolution would."""
+    rules = load_rules(CUES_FILE)
+    alternation = "|".join(f"(?P<r{i}>{r.pattern})" for i, r in enumerate(rules))
+    pattern = regex.compile(rf"(?p)(?<![\p{{L}}\d])(?:{alternation})(?![\p{{L}}\d])", _FLAGS)
+    return pattern, rules
+
+
 def find_cues(text: str) -> list[CueMention]:
-    """All cue phrases in `text`; of two overlapping ones the longer wins ("keaktifan kepesertaan" is one
-    `active` cue, not an `active` and a `participation` one)."""
-    found = [CueMention(m.start(), m.end(), rule.label, rule.id)
-             for pattern, rule in cue_patterns()
-             for m in pattern.finditer(text, timeout=MATCH_TIMEOUT_S)]
-    return longest_non_overlapping(found, lambda c: (c.start, c.end))
+    """All cue phrases in `text`, not overlapping; of two that overlap the longer wins ("keaktifan
+    kepesertaan" is one `active` cue, not an `active` and a `participation` one)."""
+    pattern, rules = _combined()
+    found = []
+    for m in pattern.finditer(text, timeout=MATCH_TIMEOUT_S):
+        rule = rules[int(m.lastgroup[1:])] if m.lastgroup else next(
+            r for i, r in enumerate(rules) if m.group(f"r{i}") is not None)
+        found.append(CueMention(m.start(), m.end(), rule.label, rule.id))
+    return found
 
 
 # How much left context a qualifier may need ("yaitu cakupan kepesertaan di atas" is the longest kind).
