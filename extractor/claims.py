@@ -495,14 +495,19 @@ def extract_claims(view: str, published: str = "") -> list[Claim]:
     gazetteer = Gazetteer.load()
     layout = analyse(view, is_place=lambda word: bool(gazetteer.find(word)))
     national_above = min(r.national_above for r in metric_rules() if r.national_above and r.unit == "person")
-    article = article_context(view, layout, gazetteer, published, national_above)
-    picked = [(info, ctx) for info, ctx in zip(article.sentences, article.inherited)
-              if _is_candidate(view[info.sentence.start:info.sentence.end])]
-    texts = [view[info.sentence.start:info.sentence.end] for info, _ in picked]
+    # Only sentences that can hold a number are tokenized: the rest only give context.
+    candidates = [s for s in layout.sentences if s.role != "furniture" and _is_candidate(view[s.start:s.end])]
+    docs = {s.start: doc for s, doc in zip(candidates, build_nlp().pipe(view[s.start:s.end] for s in candidates))}
+    marked = {start: ([d._.mention for d in doc.spans["dates"]], [r._.mention for r in doc.spans["regions"]])
+              for start, doc in docs.items()}
+    article = article_context(view, layout, gazetteer, published, national_above, marked)
     claims: list[Claim] = []
     carried: tuple[str, Span] | None = None
     carried_line = -1
-    for doc, (info, ctx) in zip(build_nlp().pipe(texts), picked):
+    for info, ctx in zip(article.sentences, article.inherited):
+        doc = docs.get(info.sentence.start)
+        if doc is None:
+            continue
         line = layout.lines[info.sentence.line]
         if line.index != carried_line:
             carried, carried_line = None, line.index

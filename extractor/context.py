@@ -47,17 +47,21 @@ def _regions_outside_prefix(regions: list[RegionMention], line: Line, offset: in
     return [r for r in regions if r.start + offset >= line.prefix_end]
 
 
-def _sentence_infos(view: str, layout: Layout, gazetteer: Gazetteer) -> list[SentenceInfo]:
+Marked = dict[int, tuple[list[DateMention], list[RegionMention]]]
+
+
+def _sentence_infos(view: str, layout: Layout, gazetteer: Gazetteer, marked: Marked) -> list[SentenceInfo]:
     infos = []
     for sentence in layout.sentences:
         if sentence.role == "furniture":
             continue
         text = view[sentence.start:sentence.end]
         line = layout.lines[sentence.line]
-        regions = _regions_outside_prefix(gazetteer.find(text), line, sentence.start)
+        found_dates, found_regions = marked.get(sentence.start) or (find_dates(text), gazetteer.find(text))
+        regions = _regions_outside_prefix(found_regions, line, sentence.start)
         # A date inside the dateline prefix ("Kediri, 21 Mei 2024 - ") stamps the story; it is a dateline.
         dates = [replace(d, kind="dateline") if d.start + sentence.start < line.prefix_end else d
-                 for d in find_dates(text)]
+                 for d in found_dates]
         targets = [c.end for c in find_cues(text) if c.label == "target"] if sentence.role in ("title", "lead") else []
         infos.append(SentenceInfo(sentence, dates, regions, targets))
     return infos
@@ -177,10 +181,11 @@ def _contexts(infos: list[SentenceInfo], layout: Layout, governing: Context, ref
 
 
 def article_context(view: str, layout: Layout, gazetteer: Gazetteer, published: str,
-                    national_above: float) -> ArticleContext:
+                    national_above: float, marked: Marked | None = None) -> ArticleContext:
     """Dates, regions and inherited context of every sentence. `national_above` is the person count above
-    which a figure can only be national (rules/metrics.yaml)."""
-    infos = _sentence_infos(view, layout, gazetteer)
+    which a figure can only be national (rules/metrics.yaml). `marked` holds, by sentence start, the dates
+    and regions the spaCy pipeline already found in candidate sentences, so no sentence is scanned twice."""
+    infos = _sentence_infos(view, layout, gazetteer, marked or {})
     national = _has_national_figures(view, national_above)
     dateline_region = _dateline_region(view, layout, gazetteer, national)
     reference = published or _reference_date(infos)
