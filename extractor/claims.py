@@ -16,19 +16,20 @@ How a number becomes a claim (all words live in rules/; this module reads catego
 """
 from __future__ import annotations
 
+import bisect
 import functools
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Iterable
 
 import regex
 from spacy.tokens import Doc, Span
 
 from extractor.context import COUNTRY, Context, SentenceInfo, article_context, salient_region
-from extractor.cues import qualifier_after, qualifier_before
-from extractor.dates import KIND_RANK, DateMention, resolve
-from extractor.layout import analyse, layout_rules
-from extractor.numbers import NumberMention, lexicon as number_lexicon
-from extractor.pipeline import MENTIONS, build_nlp
+from extractor.cues import find_cues, qualifier_after, qualifier_before
+from extractor.dates import DateMention, find_dates, resolve
+from extractor.layout import Sentence, analyse, layout_rules
+from extractor.numbers import NumberMention, find_numbers
+from extractor.pipeline import MENTIONS, PRECOMPUTED, build_nlp
 from extractor.regions import Gazetteer
 from extractor.ruledata import RuleDataError, load_yaml
 
@@ -374,8 +375,19 @@ def _pick_date(number: Span, dates: list[Span], cues: list[Span], clauses: _Clau
     return min(usable)[2] if usable else ""
 
 
-def _is_candidate(text: str) -> bool:
-    return any(ch.isdigit() for ch in text) or bool(number_lexicon().words_re.search(text))
+def _share_out(found: dict[str, list], sentences: list[Sentence]) -> dict[int, dict[str, list]]:
+    """Each sentence's mentions, with offsets made relative to it; a mention running past its sentence's
+    end belongs to none (page furniture sentences get nothing)."""
+    starts = [s.start for s in sentences]
+    shares: dict[int, dict[str, list]] = {s.start: {key: [] for key in found} for s in sentences}
+    for key, mentions in found.items():
+        for mention in mentions:
+            i = bisect.bisect_right(starts, mention.start) - 1
+            if i < 0 or mention.end > sentences[i].end:
+                continue
+            offset = sentences[i].start
+            shares[offset][key].append(replace(mention, start=mention.start - offset, end=mention.end - offset))
+    return shares
 
 
 def _claims_in_doc(doc: Doc, info: SentenceInfo, inherited: Context, reference: str,
@@ -495,12 +507,24 @@ def extract_claims(view: str, published: str = "") -> list[Claim]:
     gazetteer = Gazetteer.load()
     layout = analyse(view, is_place=lambda word: bool(gazetteer.find(word)))
     national_above = min(r.national_above for r in metric_rules() if r.national_above and r.unit == "person")
-    # Only sentences that can hold a number are tokenized: the rest only give context.
-    candidates = [s for s in layout.sentences if s.role != "furniture" and _is_candidate(view[s.start:s.end])]
-    docs = {s.start: doc for s, doc in zip(candidates, build_nlp().pipe(view[s.start:s.end] for s in candidates))}
-    marked = {start: ([d._.mention for d in doc.spans["dates"]], [r._.mention for r in doc.spans["regions"]])
-              for start, doc in docs.items()}
-    article = article_context(view, layout, gazetteer, published, national_above, marked)
+    sentences = [s for s in layout.sentences if s.role != "furniture"]
+    # The article is scanned once per kind of mention; each sentence gets its share.
+    found = {"numbers": find_numbers(view), "dates": find_dates(view), "regions": gazetteer.find(view),
+             "cues": find_cues(view)}
+    shares = _share_out(found, sentences)
+    marked = {s.start: (shares[s.start]["dates"], shares[s.start]["regions"],
+                        [c.end for c in shares[s.start]["cues"] if c.label == "target"]) for s in sentences}
+    counts = [n.value for n in found["numbers"] if n.kind == "count"]
+    article = article_context(view, layout, gazetteer, published, national_above, marked, counts)
+    # Only sentences that hold a number are tokenized: the rest only give context.
+    nlp = build_nlp()
+    candidates = [s for s in sentences if shares[s.start]["numbers"]]
+    made = []
+    for sentence in candidates:
+        doc = nlp.make_doc(view[sentence.start:sentence.end])
+        doc.user_data[PRECOMPUTED] = shares[sentence.start]
+        made.append(doc)
+    docs = {s.start: doc for s, doc in zip(candidates, nlp.pipe(made))}
     claims: list[Claim] = []
     carried: tuple[str, Span] | None = None
     carried_line = -1

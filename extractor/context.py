@@ -47,7 +47,8 @@ def _regions_outside_prefix(regions: list[RegionMention], line: Line, offset: in
     return [r for r in regions if r.start + offset >= line.prefix_end]
 
 
-Marked = dict[int, tuple[list[DateMention], list[RegionMention]]]
+# By sentence start: the dates, regions and target-cue ends found in it (offsets relative to the sentence).
+Marked = dict[int, tuple[list[DateMention], list[RegionMention], list[int]]]
 
 
 def _sentence_infos(view: str, layout: Layout, gazetteer: Gazetteer, marked: Marked) -> list[SentenceInfo]:
@@ -57,12 +58,16 @@ def _sentence_infos(view: str, layout: Layout, gazetteer: Gazetteer, marked: Mar
             continue
         text = view[sentence.start:sentence.end]
         line = layout.lines[sentence.line]
-        found_dates, found_regions = marked.get(sentence.start) or (find_dates(text), gazetteer.find(text))
+        if sentence.start in marked:
+            found_dates, found_regions, targets = marked[sentence.start]
+        else:
+            found_dates, found_regions = find_dates(text), gazetteer.find(text)
+            targets = [c.end for c in find_cues(text) if c.label == "target"]
         regions = _regions_outside_prefix(found_regions, line, sentence.start)
         # A date inside the dateline prefix ("Kediri, 21 Mei 2024 - ") stamps the story; it is a dateline.
         dates = [replace(d, kind="dateline") if d.start + sentence.start < line.prefix_end else d
                  for d in found_dates]
-        targets = [c.end for c in find_cues(text) if c.label == "target"] if sentence.role in ("title", "lead") else []
+        targets = targets if sentence.role in ("title", "lead") else []
         infos.append(SentenceInfo(sentence, dates, regions, targets))
     return infos
 
@@ -144,10 +149,6 @@ def _is_national_dateline(region: Region) -> bool:
     return any(n in (region.canonical.lower(), region.province.lower()) for n in national)
 
 
-def _has_national_figures(view: str, national_above: float) -> bool:
-    return any(n.kind == "count" and n.value > national_above for n in find_numbers(view))
-
-
 def _contexts(infos: list[SentenceInfo], layout: Layout, governing: Context, reference: str) -> list[Context]:
     """For every sentence, the date and region it inherits when it states none: earlier sentences of its
     paragraph, then the table it sits in (header line ending in ':' and a heading naming a region)."""
@@ -181,12 +182,16 @@ def _contexts(infos: list[SentenceInfo], layout: Layout, governing: Context, ref
 
 
 def article_context(view: str, layout: Layout, gazetteer: Gazetteer, published: str,
-                    national_above: float, marked: Marked | None = None) -> ArticleContext:
+                    national_above: float, marked: Marked | None = None,
+                    counts: list[float] | None = None) -> ArticleContext:
     """Dates, regions and inherited context of every sentence. `national_above` is the person count above
     which a figure can only be national (rules/metrics.yaml). `marked` holds, by sentence start, the dates
-    and regions the spaCy pipeline already found in candidate sentences, so no sentence is scanned twice."""
+    regions and target cues already found in each sentence, so no sentence is scanned twice; `counts` the values of
+    the article's counts (numbers that are not percentages or rupiah), likewise."""
     infos = _sentence_infos(view, layout, gazetteer, marked or {})
-    national = _has_national_figures(view, national_above)
+    if counts is None:
+        counts = [n.value for n in find_numbers(view) if n.kind == "count"]
+    national = any(value > national_above for value in counts)
     dateline_region = _dateline_region(view, layout, gazetteer, national)
     reference = published or _reference_date(infos)
     governing = _governing(infos, layout, reference, dateline_region, national)
