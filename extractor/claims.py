@@ -25,7 +25,7 @@ import regex
 from spacy.tokens import Doc, Span
 
 from extractor.context import COUNTRY, Context, SentenceInfo, article_context, salient_region
-from extractor.cues import find_cues, qualifier_after, qualifier_before
+from extractor.cues import QUALIFIER_WINDOW, find_cues, qualifier_after, qualifier_before
 from extractor.dates import DateMention, find_dates, resolve
 from extractor.layout import Sentence, analyse, layout_rules
 from extractor.numbers import NumberMention, find_numbers
@@ -284,7 +284,7 @@ def _status(number: Span, cues: list[Span]) -> str:
 def _qualifier(mention: NumberMention, head: Span | None, text: str) -> tuple[str, bool]:
     """(qualifier, vetoed): vetoed when the left context marks a threshold or a change, or a total that a
     count of regions is taken from ("dari 514 kabupaten/kota")."""
-    before = qualifier_before(text[:mention.start])
+    before = qualifier_before(text[max(0, mention.start - QUALIFIER_WINDOW):mention.start])
     if before and before.label in ("criteria", "change"):
         return "exact", True
     if before and before.label == "denominator":
@@ -401,12 +401,13 @@ def _claims_in_doc(doc: Doc, info: SentenceInfo, inherited: Context, reference: 
     store = doc.user_data[MENTIONS]
     for span in dates:
         store[span.kb_id_] = resolve(span._.mention, reference)
+    text = doc.text  # built from the tokens on every access: once per sentence, not per number
     regions = _figure_regions([r for r in doc.spans["regions"] if r._.mention.start + offset >= line_prefix_end],
-                              cues, doc.text)
+                              cues, text)
     claims = []
     concepts_by_clause: dict[int, tuple[str, Span]] = {}
     numbers = list(doc.spans["numbers"])
-    heads = {id(n): _head_cue(n, numbers, cues, doc.text) for n in numbers}
+    heads = {id(n): _head_cue(n, numbers, cues, text) for n in numbers}
     for number in numbers:
         mention: NumberMention = number._.mention
         if any(d._.mention.start < mention.end and mention.start < d._.mention.end for d in dates):
@@ -418,14 +419,14 @@ def _claims_in_doc(doc: Doc, info: SentenceInfo, inherited: Context, reference: 
         head = heads[id(number)]
         if mention.kind != "idr" and _vetoed(number, head, cues, clauses):
             continue
-        qualifier, vetoed = _qualifier(mention, head, doc.text)
+        qualifier, vetoed = _qualifier(mention, head, text)
         if vetoed:
             continue
         other_heads = [h for key, h in heads.items() if h is not None and key != id(number)]
         concept, concept_cue = _concept(number, head, cues, clauses, concepts_by_clause, other_heads)
         if concept is None and mention.kind == "percent" and carried is not None:
             concept, concept_cue = carried  # "Kota Kupang ... cakupan 99,1 persen. ... Sumba Barat Daya 88,45 persen."
-        if concept in (None, "person") and _part_of_population(number, numbers, cues, doc.text):
+        if concept in (None, "person") and _part_of_population(number, numbers, cues, text):
             concept = "participation"
         if _bare_count(mention, head) and not any(c.label_ in CONCEPT_LABELS and clauses[c.start] == clauses[number.start]
                                                   for c in cues):

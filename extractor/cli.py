@@ -39,18 +39,21 @@ def extract(directory: Path, out: Path | None, store: Path | None, workers: int 
         click.echo(f"store {store}: {store_summary.line()}")
         if out is None:
             sys.exit(store_summary.exit_code())
-    if engine == "dask":
-        from extractor.distributed import run_dask
+    try:
+        if engine == "dask":
+            from extractor.distributed import run_dask
 
-        summary = run_dask(directory, out, scheduler=scheduler)
-    else:
-        from extractor.batch import run_extract
+            summary = run_dask(directory, out, scheduler=scheduler)
+        else:
+            from extractor.batch import run_extract
 
-        summary = run_extract(directory, out, workers=workers)
-    if errors is not None:
-        from extractor.batch import write_errors
+            summary = run_extract(directory, out, workers=workers)
+        if errors is not None:
+            from extractor.batch import write_errors
 
-        write_errors(summary, errors)
+            write_errors(summary, errors)
+    except OSError as exc:  # an output that cannot be written is the caller's to fix (exit 2)
+        raise click.UsageError(f"cannot write {exc.filename or out}: {exc.strerror or exc}") from exc
     click.echo(summary.line())
     sys.exit(summary.exit_code())
 

@@ -59,19 +59,19 @@ def lexicon() -> _DateLexicon:
     rules = load_rules(RULES_FILE)
     w = functools.partial(_words, rules)
     month, weekday, yw = w("month"), w("weekday"), w("year_word")
-    year = r"(?P<y>(?:19|20|21)\d{2})(?!\d|[.,]\d)"
+    year = r"(?P<y>(?:19|20|21)[0-9]{2})(?![0-9]|[.,][0-9])"
     ordinal = w("ordinal")
     flags = regex.IGNORECASE | regex.V1
     b = r"(?<![\p{L}\d])"   # left word boundary that also refuses digits
     e = r"(?!\p{L})"
     patterns = [
-        ("numeric", rf"{b}(?:(?P<wd>{weekday}),?\s*)?(?P<paren>\(\s*)?(?P<d>\d{{1,2}})[/-](?P<m>\d{{1,2}})[/-](?P<y>\d{{4}}|\d{{2}})(?![\d/])(?(paren)\s*\))"),
-        ("day_month_year", rf"{b}(?:(?P<wd>{weekday}),?\s*(?P<paren>\(\s*)?)?(?P<d>\d{{1,2}})\s+(?P<mon>{month})\.?\s+{year}(?(paren)\s*\))"),
+        ("numeric", rf"{b}(?:(?P<wd>{weekday}),?\s*)?(?P<paren>\(\s*)?(?P<d>[0-9]{{1,2}})[/-](?P<m>[0-9]{{1,2}})[/-](?P<y>[0-9]{{4}}|[0-9]{{2}})(?![0-9/])(?(paren)\s*\))"),
+        ("day_month_year", rf"{b}(?:(?P<wd>{weekday}),?\s*(?P<paren>\(\s*)?)?(?P<d>[0-9]{{1,2}})\s+(?P<mon>{month})\.?\s+{year}(?(paren)\s*\))"),
         ("quarter", rf"{b}(?P<q>{w('quarter')}|{w('semester')})\s*(?:ke-?\s*)?(?P<n>{ordinal}){e}(?:\s*[/-]\s*|\s*(?:(?:{yw})\s+)?){year}"),
         ("period_edge", rf"{b}(?P<edge>{w('end_of_period')}|{w('start_of_period')}){e}\s+(?:(?:{yw})\s+)?{year}"),
         ("month_year", rf"{b}(?P<mon>{month})\.?\s+(?:(?:{yw})\s+)?{year}"),
         ("year_word", rf"{b}(?:{yw})\s+{year}"),
-        ("year_range", rf"{b}(?P<y0>(?:19|20)\d{{2}})\s*[-–—/]\s*{year}"),
+        ("year_range", rf"{b}(?P<y0>(?:19|20)[0-9]{{2}})\s*[-–—/]\s*{year}"),
         ("year", rf"{b}{year}{e}"),
     ]
     compiled = [(name, regex.compile(p, flags)) for name, p in patterns]

@@ -25,7 +25,12 @@ def load_table(path: Path) -> pd.DataFrame:
     missing = [c for c in COLUMNS if c not in frame.columns]
     if missing:
         raise ValueError(f"{path}: missing columns {missing}")
-    return frame.fillna("").replace({"nan": "", "None": "", "NaT": ""})
+    frame = frame.fillna("").replace({"nan": "", "None": "", "NaT": ""})
+    # CSV cells that began with = + - @ were written with a leading quote against formula injection.
+    for column in ("doc_id", "region", "as_of", "sentence"):
+        if column in frame.columns and frame[column].dtype == object:
+            frame[column] = frame[column].astype(str).str.replace(r"^'(?=[=+\-@\t\r])", "", regex=True)
+    return frame
 
 
 def values_agree(a: float, b: float) -> bool:

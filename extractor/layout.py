@@ -85,7 +85,8 @@ def layout_rules() -> _LayoutRules:
 
 _WORD = regex.compile(r"\w+", regex.V1)
 # A sentence ends at . ! ? (and any closing quotes) before a blank and a capital or an opening quote.
-_SENTENCE_END = regex.compile(r"[.!?]+[\"”’')\]]*(?=\s+[\"“‘(\[]?\p{Lu})", regex.V1)
+# Possessive quantifiers and the lookbehind keep it linear on runs of dots ("......" x 20 000).
+_SENTENCE_END = regex.compile(r"(?<![.!?])[.!?]++[\"”’')\]]*+(?=\s++[\"“‘(\[]?\p{Lu})", regex.V1)
 _ROW = regex.compile(r"^[^:\n]{2,40}?\s*:\s*\S", regex.V1)
 
 

@@ -40,7 +40,7 @@ PREFIX_LABELS = (PROVINCE, KABUPATEN, KOTA, BRANCH)
 # A word: letters and digits. Hyphens, dots and slashes separate words.
 _WORD = re.compile(r"[^\W_]+")
 # Between two words of one name: spaces and at most one hyphen ("Toli-Toli", "se-Indonesia").
-_NAME_GAP = re.compile(r"\s*-?\s*")
+_NAME_GAP = re.compile(r"\s*(?:-\s*)?")  # not \s*-?\s*: that is quadratic on long runs of blanks
 # Between a prefix and its name: spaces, after an optional dot ("Kab.Bangka", "Kab. Bangka").
 _PREFIX_GAP = re.compile(r"\.?\s*")
 

@@ -237,8 +237,8 @@ def extract_into_store(directory: Path, store_path: Path, workers: int = 1,
         todo: list[Path] = []
         hashes: dict[Path, str] = {}
         for path in list_files(root):
-            if path.suffix.lower() in ARTICLE_SUFFIXES:
-                try:
+            if path.suffix.lower() in ARTICLE_SUFFIXES and path.is_file() and not path.is_symlink():
+                try:  # a FIFO or a link named *.txt is left to process_file, which reports it
                     sha = file_sha256(path)
                 except OSError:
                     sha = ""            # process_file reports why it cannot be read
