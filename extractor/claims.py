@@ -510,9 +510,12 @@ def extract_claims(view: str, published: str = "") -> list[Claim]:
     national_above = min(r.national_above for r in metric_rules() if r.national_above and r.unit == "person")
     sentences = [s for s in layout.sentences if s.role != "furniture"]
     # The article is scanned once per kind of mention; each sentence gets its share.
-    found = {"numbers": find_numbers(view), "dates": find_dates(view), "regions": gazetteer.find(view),
-             "cues": find_cues(view)}
+    found = {"numbers": find_numbers(view), "dates": find_dates(view), "regions": gazetteer.find(view)}
     shares = _share_out(found, sentences)
+    # Cues matter only where a number is, and in headline and lead (their target cues mark target years).
+    for sentence in sentences:
+        wanted = shares[sentence.start]["numbers"] or sentence.role in ("title", "lead")
+        shares[sentence.start]["cues"] = find_cues(view[sentence.start:sentence.end]) if wanted else []
     marked = {s.start: (shares[s.start]["dates"], shares[s.start]["regions"],
                         [c.end for c in shares[s.start]["cues"] if c.label == "target"]) for s in sentences}
     counts = [n.value for n in found["numbers"] if n.kind == "count"]

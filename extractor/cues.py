@@ -43,26 +43,38 @@ def _qualifier_patterns() -> tuple[list[tuple["regex.Pattern[str]", Rule]], list
     return before, after
 
 
+@dataclass(frozen=True)
+class _CuePatterns:
+    first: "regex.Pattern[str]"     # leftmost match, first alternative: fast, finds where a cue starts
+    longest: "regex.Pattern[str]"   # POSIX leftmost-longest: which cue starting there is the longest
+    rules: tuple[Rule, ...]
+
+
 @functools.lru_cache(maxsize=1)
-def _combined() -> tuple["regex.Pattern[str]", tuple[Rule, ...]]:
-    """All cue rules in one scan. POSIX matching ((?p)) makes the alternation return the longest match at
-    each position, so one linear pass gives what a scan per rule plus overlap resolution would."""
+def _combined() -> _CuePatterns:
+    """All cue rules in one alternation. The fast pattern finds where the next cue starts; the POSIX one
+    ((?p)) is then matched only there and returns the longest cue, which is what a scan per rule plus
+    "longest wins" overlap resolution would give, in one linear pass."""
     rules = load_rules(CUES_FILE)
     alternation = "|".join(f"(?P<r{i}>{r.pattern})" for i, r in enumerate(rules))
-    pattern = regex.compile(rf"(?p)(?<![\p{{L}}\d])(?:{alternation})(?![\p{{L}}\d])", _FLAGS)
-    return pattern, rules
+    body = rf"(?<![\p{{L}}\d])(?:{alternation})(?![\p{{L}}\d])"
+    return _CuePatterns(regex.compile(body, _FLAGS), regex.compile(f"(?p){body}", _FLAGS), rules)
 
 
 def find_cues(text: str) -> list[CueMention]:
     """All cue phrases in `text`, not overlapping; of two that overlap the longer wins ("keaktifan
     kepesertaan" is one `active` cue, not an `active` and a `participation` one)."""
-    pattern, rules = _combined()
+    patterns = _combined()
     found = []
-    for m in pattern.finditer(text, timeout=MATCH_TIMEOUT_S):
-        rule = rules[int(m.lastgroup[1:])] if m.lastgroup else next(
-            r for i, r in enumerate(rules) if m.group(f"r{i}") is not None)
+    position = 0
+    while True:
+        start = patterns.first.search(text, position, timeout=MATCH_TIMEOUT_S)
+        if start is None:
+            return found
+        m = patterns.longest.match(text, start.start(), timeout=MATCH_TIMEOUT_S)
+        rule = patterns.rules[int(m.lastgroup[1:])]
         found.append(CueMention(m.start(), m.end(), rule.label, rule.id))
-    return found
+        position = m.end()
 
 
 # How much left context a qualifier may need ("yaitu cakupan kepesertaan di atas" is the longest kind).
