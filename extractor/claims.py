@@ -445,7 +445,7 @@ def _claims_in_doc(doc: Doc, info: SentenceInfo, inherited: Context, reference: 
             region = COUNTRY
         rule_id = concept_cue.id_ if concept_cue is not None else (head.id_ if head is not None else number.id_)
         if concept_cue is None and carried is not None and concept == carried[0]:
-            rule_id = f"context.paragraph.{concept}"
+            rule_id = f"context.inherited.{concept}"
         claims.append(Claim(
             metric=rule.metric, value=mention.value, unit=rule.unit, qualifier=qualifier, status=status,
             region=region, as_of=own_date or inherited.date,
@@ -512,9 +512,10 @@ def extract_claims(view: str, published: str = "") -> list[Claim]:
     # The article is scanned once per kind of mention; each sentence gets its share.
     found = {"numbers": find_numbers(view), "dates": find_dates(view), "regions": gazetteer.find(view)}
     shares = _share_out(found, sentences)
-    # Cues matter only where a number is, and in headline and lead (their target cues mark target years).
+    # Cues matter only where a number is, in headline and lead (their target cues mark target years) and
+    # in table headers (what the rows below count).
     for sentence in sentences:
-        wanted = shares[sentence.start]["numbers"] or sentence.role in ("title", "lead")
+        wanted = shares[sentence.start]["numbers"] or sentence.role in ("title", "lead", "header")
         shares[sentence.start]["cues"] = find_cues(view[sentence.start:sentence.end]) if wanted else []
     marked = {s.start: (shares[s.start]["dates"], shares[s.start]["regions"],
                         [c.end for c in shares[s.start]["cues"] if c.label == "target"]) for s in sentences}
@@ -532,13 +533,20 @@ def extract_claims(view: str, published: str = "") -> list[Claim]:
     claims: list[Claim] = []
     carried: tuple[str, Span] | None = None
     carried_line = -1
+    table: str | None = None   # the concept a table header names ("Berikut capaian UHC per kabupaten:")
     for info, ctx in zip(article.sentences, article.inherited):
+        line = layout.lines[info.sentence.line]
+        if line.role == "header":
+            table = next((c.label for c in shares[info.sentence.start]["cues"] if c.label in CONCEPT_LABELS), None)
+        elif line.role not in ("row", "heading"):
+            table = None
         doc = docs.get(info.sentence.start)
         if doc is None:
             continue
-        line = layout.lines[info.sentence.line]
         if line.index != carried_line:
             carried, carried_line = None, line.index
+            if table is not None and line.role in ("row", "heading"):
+                carried = (table, None)
         found = _claims_in_doc(doc, info, ctx, article.reference, line.prefix_end, carried)
         claims.extend(found)
         percent = [c for c in found if c.unit == "percent"]
