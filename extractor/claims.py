@@ -464,8 +464,8 @@ def _significant_digits(value: float) -> int:
 
 
 def _same_figure(a: float, b: float) -> bool:
-    """Equal, or one is the other rounded: a headline's "278 juta" repeats the body's "278,1 juta", but
-    "392,8 juta" and "392,9 juta" are two figures."""
+    """Equal, or one is the other rounded or cut short: a headline's "278 juta" repeats the body's
+    "278,1 juta" (and "277 Juta" its "277,9 juta"), but "392,8 juta" and "392,9 juta" are two figures."""
     if a == b:
         return True
     if abs(a - b) > REPEAT_TOLERANCE * max(abs(a), abs(b)):
@@ -474,7 +474,10 @@ def _same_figure(a: float, b: float) -> bool:
     digits = _significant_digits(coarse)
     if digits >= _significant_digits(precise):
         return False
-    return float(f"{precise:.{digits}g}") == coarse
+    if float(f"{precise:.{digits}g}") == coarse:
+        return True
+    scale = 10 ** (len(str(int(abs(precise)))) - digits)   # headlines also cut: "277 Juta" for 277,9 juta
+    return int(precise / scale) * scale == coarse
 
 
 def _dedupe(claims: Iterable[Claim]) -> list[Claim]:

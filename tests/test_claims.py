@@ -74,3 +74,16 @@ def test_metric_rules_reject_unknown_keys(tmp_path, monkeypatch):
             claims.metric_rules()
     finally:
         claims.metric_rules.cache_clear()
+
+
+@pytest.mark.parametrize("a,b,same", [
+    (278e6, 278.1e6, True),      # headline rounds
+    (277e6, 277.9e6, True),      # headline cuts
+    (392.8e6, 392.9e6, False),   # two figures of the same precision
+    (1e6, 1_076_232, False),     # "Satu Juta" is no rounding of 1.076.232 (7.6 % apart)
+    (98, 98.76, False),          # "Tembus 98 Persen" over 98,76: beyond the scorer's 0.5 %
+])
+def test_repeats_of_a_figure(a, b, same):
+    from extractor.claims import _same_figure
+
+    assert _same_figure(a, b) is same and _same_figure(b, a) is same
