@@ -68,7 +68,7 @@ def extract_html(markup: str) -> HtmlArticle:
     try:
         import trafilatura
     except ImportError as exc:  # pragma: no cover - trafilatura is a dependency
-        raise HtmlError("HTML pages need the trafilatura package (pip install trafilatura)") from exc
+        raise HtmlError(f"HTML pages need the trafilatura package, which failed to import: {exc}") from exc
     try:
         doc = trafilatura.bare_extraction(
             markup, with_metadata=True, include_comments=False, include_tables=True,
