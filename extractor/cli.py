@@ -16,7 +16,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("directory", type=click.Path(exists=True, path_type=Path))
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Facts table to write: .csv or .parquet")
 @click.option("--store", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -29,9 +29,14 @@ def main() -> None:
 @click.option("--scheduler", default=None, help="Dask scheduler address (with --engine dask); default: a local cluster")
 def extract(directory: Path, out: Path | None, store: Path | None, workers: int | None, errors: Path | None,
             engine: str, scheduler: str | None) -> None:
-    """Extract the facts of every article under DIRECTORY into a facts table (--out) or a store (--store)."""
+    """Extract the facts of every article under DIRECTORY into a facts table (--out) or a store (--store).
+    With --engine dask, DIRECTORY may also be a file listing article paths, one per line."""
     if out is None and store is None:
         raise click.UsageError("give --out FILE (a facts table) and/or --store FILE (a facts store)")
+    if directory.is_file() and engine != "dask":
+        raise click.UsageError(f"{directory} is a file: give a folder (a file list needs --engine dask)")
+    if engine == "dask" and out is None:
+        raise click.UsageError("--engine dask writes a facts table: give --out FILE")
     if store is not None:
         from extractor.store import extract_into_store
 

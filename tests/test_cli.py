@@ -40,3 +40,15 @@ def test_check_writes_a_checks_table(tmp_path):
     kayong = checks[(checks["check"] == "coverage_pct") & (checks["region"] == "Kabupaten Kayong Utara")]
     assert kayong["verdict"].tolist() == ["consistent"]
     assert "checks (" in result.output
+
+
+def test_dask_engine_gives_the_local_facts(tmp_path):
+    import pytest
+
+    pytest.importorskip("dask.distributed", reason="dask[distributed] is not installed")
+    runner = CliRunner()
+    local, remote = tmp_path / "local.csv", tmp_path / "dask.csv"
+    assert runner.invoke(main, ["extract", str(CORPUS), "--out", str(local), "--workers", "1"]).exit_code == 0
+    result = runner.invoke(main, ["extract", str(CORPUS), "--out", str(remote), "--engine", "dask"])
+    assert result.exit_code == 0, result.output
+    assert remote.read_bytes() == local.read_bytes()
