@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from corpus_params import corpus_cases
 import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -26,13 +27,7 @@ def _case_id(text: str, group: dict) -> str:
 
 
 def _corpus_cases():
-    for group in CORPUS["groups"]:
-        for text in group["texts"]:
-            yield pytest.param(text, group, id=_case_id(text, group))
-    for group in CORPUS.get("xfail") or ():
-        for text in group["texts"]:
-            yield pytest.param(text, group, id="xfail:" + _case_id(text, group),
-                               marks=pytest.mark.xfail(strict=True, reason=group["reason"]))
+    return corpus_cases(CORPUS, _case_id)
 
 
 def _negative_cases():

@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from extractor.batch import run_extract
 from extractor.cli import main
 from extractor.evaluate import MetricScore, Evaluation, load_gold, load_table, score
 from extractor.gate import GateConfig, GateConfigError, check, load_baseline, parse_assignments
@@ -20,19 +19,6 @@ GOLD = ROOT / "gold" / "gold.csv"
 THRESHOLDS = ROOT / "ci" / "thresholds.toml"
 
 
-@pytest.fixture(scope="module")
-def corpus_facts(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("facts") / "facts.csv"
-    run_extract(ROOT / "corpus", out, workers=1, progress=False)
-    return out
-
-
-@pytest.fixture(scope="module")
-def half_facts(corpus_facts, tmp_path_factory) -> Path:
-    """The corpus facts with every other row removed."""
-    out = tmp_path_factory.mktemp("half") / "half.csv"
-    pd.read_csv(corpus_facts, dtype=str, keep_default_na=False).iloc[::2].to_csv(out, index=False)
-    return out
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 
 import pytest
+from corpus_params import corpus_cases
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -28,13 +29,7 @@ def _case_id(text: str, group: dict) -> str:
 
 
 def _corpus_cases():
-    for group in CORPUS["groups"]:
-        for text in group["texts"]:
-            yield pytest.param(text, group, id=_case_id(text, group))
-    for group in CORPUS.get("xfail") or ():
-        for text in group["texts"]:
-            yield pytest.param(text, group, id="xfail:" + _case_id(text, group),
-                               marks=pytest.mark.xfail(strict=True, reason=group["reason"]))
+    return corpus_cases(CORPUS, _case_id)
 
 
 def _read(text: str, group: dict):

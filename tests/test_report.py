@@ -13,7 +13,6 @@ import pytest
 from click.testing import CliRunner, Result
 
 from extractor import report as report_module
-from extractor.batch import run_extract
 from extractor.cli import main
 from extractor.evaluate import load_gold, load_table, score
 from extractor.facts import COLUMNS
@@ -24,20 +23,6 @@ GOLD = ROOT / "gold" / "gold.csv"
 THRESHOLDS = ROOT / "ci" / "thresholds.toml"
 
 
-@pytest.fixture(scope="module")
-def corpus_facts(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("facts") / "facts.csv"
-    run_extract(ROOT / "corpus", out, workers=1, progress=False)
-    return out
-
-
-@pytest.fixture(scope="module")
-def half_facts(corpus_facts, tmp_path_factory) -> Path:
-    """The corpus facts with every other row removed."""
-    out = tmp_path_factory.mktemp("half") / "half.csv"
-    table = pd.read_csv(corpus_facts, dtype=str, keep_default_na=False)
-    table.iloc[::2].to_csv(out, index=False)
-    return out
 
 
 def evaluate(*args) -> Result:
