@@ -225,6 +225,12 @@ def _vetoed(number: Span, head: Span | None, cues: list[Span], clauses: _Clauses
     return counted_other and number._.mention.kind == "count"  # "98 persen tahun ini" is still a percent
 
 
+def _is_date_or_year(mention: NumberMention, dates: list[Span]) -> bool:
+    if any(d._.mention.start < mention.end and mention.start < d._.mention.end for d in dates):
+        return True  # part of a date
+    return mention.is_integer_literal and YEAR_RANGE[0] <= mention.value <= YEAR_RANGE[1]
+
+
 def _bare_count(mention: NumberMention, head: Span | None) -> bool:
     return mention.kind == "count" and not mention.has_scale and head is None
 
@@ -301,19 +307,25 @@ def _qualifier(mention: NumberMention, head: Span | None, text: str) -> tuple[st
 # --------------------------------------------------------------------------------- regions/dates
 
 def _pick_region(number: Span, regions: list[Span], clauses: _Clauses) -> str:
-    """The region nearest before the number in its clause, else the nearest in the sentence; a province
+    """The region nearest before the number in its clause, else after it in its clause, else one province
+    covering the sentence's regencies, else the sentence's opening frame, else the nearest; a province
     named only to locate a regency named beside it ("Kabupaten Kulon Progo, Daerah Istimewa
     Yogyakarta") gives way to that regency."""
     if not regions:
         return ""
     clause = clauses[number.start]
-    same_before = [r for r in regions if clauses[r.start] == clause and r.end <= number.start]
-    if not same_before:
+    same = [r for r in regions if clauses[r.start] == clause]
+    same_before = [r for r in same if r.end <= number.start]
+    if same_before:
+        chosen = same_before[-1]
+    elif same:
+        chosen = same[0]  # "seluruh 23 kabupaten/kota di Aceh"
+    else:
         common = _common_province(regions)
         if common:
             return common  # "wilayah kerjanya meliputi Kota Kediri, Kabupaten Kediri, dan Kabupaten Nganjuk"
-    frame = regions[0] if regions[0].end <= number.start else None  # "Di Kabupaten Lombok Timur, ..."
-    chosen = same_before[-1] if same_before else (frame or min(regions, key=lambda r: _distance(number, r, clauses)))
+        frame = regions[0] if regions[0].end <= number.start else None  # "Di Kabupaten Lombok Timur, ..."
+        chosen = frame or min(regions, key=lambda r: _distance(number, r, clauses))
     run = [r._.mention for r in regions if r._.mention.end <= chosen._.mention.end]
     return salient_region(run)
 
@@ -408,12 +420,12 @@ def _claims_in_doc(doc: Doc, info: SentenceInfo, inherited: Context, reference: 
     concepts_by_clause: dict[int, tuple[str, Span]] = {}
     numbers = list(doc.spans["numbers"])
     heads = {id(n): _head_cue(n, numbers, cues, text) for n in numbers}
+    # Numbers that are figures at all (not a date's digits, not a year): only their nouns are taken.
+    counted = {id(n) for n in numbers if not _is_date_or_year(n._.mention, dates)}
     for number in numbers:
         mention: NumberMention = number._.mention
-        if any(d._.mention.start < mention.end and mention.start < d._.mention.end for d in dates):
-            continue  # part of a date
-        if mention.is_integer_literal and YEAR_RANGE[0] <= mention.value <= YEAR_RANGE[1]:
-            continue  # a year
+        if _is_date_or_year(mention, dates):
+            continue
         if mention.kind == "count" and mention.is_decimal and not mention.has_scale:
             continue  # "4,9" with no scale counts nothing
         head = heads[id(number)]
@@ -422,7 +434,8 @@ def _claims_in_doc(doc: Doc, info: SentenceInfo, inherited: Context, reference: 
         qualifier, vetoed = _qualifier(mention, head, text)
         if vetoed:
             continue
-        other_heads = [h for key, h in heads.items() if h is not None and key != id(number)]
+        other_heads = [h for key, h in heads.items() if key != id(number) and key in counted
+                       and h is not None and (h.label_.startswith("unit_") or h.label_ == "population")]
         concept, concept_cue = _concept(number, head, cues, clauses, concepts_by_clause, other_heads)
         if concept is None and mention.kind == "percent" and carried is not None:
             concept, concept_cue = carried  # "Kota Kupang ... cakupan 99,1 persen. ... Sumba Barat Daya 88,45 persen."

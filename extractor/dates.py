@@ -42,6 +42,7 @@ class _DateLexicon:
     ordinals: dict[str, int]
     label_value: list[tuple["regex.Pattern[str]", float]]   # quarter/semester/period words -> value
     relative: list[tuple["regex.Pattern[str]", Rule]]
+    anchored_month: "regex.Pattern[str]"   # "per Agustus", "hingga Mei ini": a month with no year
     fallback: "regex.Pattern[str] | None"
 
 
@@ -84,9 +85,12 @@ def lexicon() -> _DateLexicon:
                    if r.label in ("quarter", "semester", "end_of_period", "start_of_period")]
     relative = [(regex.compile(rf"{b}(?:{r.pattern}){e}", flags), r)
                 for r in rules if r.label.startswith("relative_")]
+    anchored_month = regex.compile(
+        rf"(?<=(?:{w('anchor')})\s+(?:(?:{w('month_word')})\s+)?)(?P<mon>{month}){e}"
+        rf"(?!\.?\s*(?:[0-9]|{yw}|[-–—/]|s\.?d\.?|hingga|sampai))", flags)  # not "Januari–September 2023"
     fallback_rules = [r for r in rules if r.label == "fallback"]
     fallback = regex.compile("|".join(f"(?:{r.pattern})" for r in fallback_rules), flags) if fallback_rules else None
-    return _DateLexicon(compiled, anchor_before, months, ordinals, label_value, relative, fallback)
+    return _DateLexicon(compiled, anchor_before, months, ordinals, label_value, relative, anchored_month, fallback)
 
 
 def _valid_day(y: int, m: int, d: int) -> bool:
@@ -149,6 +153,13 @@ def _relative_mentions(text: str, lex: _DateLexicon) -> list[DateMention]:
     return found
 
 
+def _month_without_year(text: str, lex: _DateLexicon) -> list[DateMention]:
+    """ "per Agustus", "hingga bulan Mei": the latest such month up to the article's reference date."""
+    return [DateMention(m.start("mon"), m.end("mon"), "", "anchored", "date.anchored_month",
+                        ("month_of_year", lex.months[m.group("mon").lower().rstrip(".")]))
+            for m in lex.anchored_month.finditer(text, timeout=MATCH_TIMEOUT_S)]
+
+
 def _fallback_mentions(text: str, lex: _DateLexicon) -> list[DateMention]:
     if lex.fallback is None:
         return []
@@ -175,6 +186,7 @@ def find_dates(text: str) -> list[DateMention]:
             if iso:
                 found.append(DateMention(m.start(), m.end(), iso, _kind(name, m, text, lex), f"date.{name}"))
     found += _relative_mentions(text, lex)
+    found += _month_without_year(text, lex)
     found += _fallback_mentions(text, lex)
     return _drop_overlaps(found)
 
@@ -188,6 +200,9 @@ def resolve(mention: DateMention, reference_iso: str) -> DateMention:
     parts = reference_iso.split("-") if reference_iso else []
     if unit == "year" and parts:
         return replace(mention, iso=f"{int(parts[0]) + offset:04d}")
+    if unit == "month_of_year" and len(parts) >= 2:
+        year = int(parts[0]) - (offset > int(parts[1]))  # "per Desember" said in March is last December
+        return replace(mention, iso=f"{year:04d}-{offset:02d}")
     if unit == "year_end" and parts:
         return replace(mention, iso=f"{int(parts[0]) + offset:04d}-12")
     if unit == "month" and len(parts) >= 2:
