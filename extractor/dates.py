@@ -20,7 +20,8 @@ RULES_FILE = "dates.yaml"
 MATCH_TIMEOUT_S = 5.0
 YEAR_MIN, YEAR_MAX = 1990, 2100
 
-# How strongly a date ties itself to a figure, strongest first (claims.py picks by this, then distance).
+# The kinds of date, most tied to a figure first: "anchored" ("per Mei 2024"), "plain" ("Mei 2024"), "dateline"
+# ("Senin (14/7/2025)": when something was said, only the last fallback), "bare" (a year alone).
 KIND_RANK = {"anchored": 0, "plain": 1, "dateline": 2, "bare": 3}
 
 
