@@ -38,7 +38,7 @@ CLAUSE_PENALTY = 8          # a clause crossed weighs like this many tokens
 MAX_CUE_DISTANCE = 20       # a cue in another clause governs a number only this close (tokens + penalties)
 SEGMENT_WINDOW_TOKENS = 8   # a segment cue this close before a number makes it a segment count
 YEAR_RANGE = (1900, 2100)
-CONCEPT_LABELS = frozenset({"participation", "active", "population", "visit", "screening", "uhc", "uhc_achieved",
+CONCEPT_LABELS = frozenset({"participation", "active", "population", "visit", "screening", "uhc", "uhc_achieved", "not_uhc",
                             "funding", "predicate_participation", "predicate_unregistered"})
 HEAD_CONCEPT = {"unit_participant": "participation", "unit_visit": "visit", "unit_screening": "screening",
                 "population": "population", "unit_person": "person", "per_day": None, "per_period": None}
@@ -135,11 +135,26 @@ def _next_cue(end: int, cues: list[Span], text: str) -> Span | None:
     return None
 
 
+def _whole_of_sentence(number: Span, numbers: list[Span], cues: list[Span], text: str) -> Span | None:
+    """ "Dari sembilan kabupaten/kota di Papua, baru lima yang sudah UHC": a bare number after a whole the
+    sentence opened with ("Dari N <noun>") counts that noun."""
+    for whole in numbers:
+        if whole._.mention.end > number._.mention.start:
+            break
+        before = qualifier_before(text[max(0, whole._.mention.start - QUALIFIER_WINDOW):whole._.mention.start])
+        noun = _next_cue(whole._.mention.end, cues, text)
+        if before is not None and before.label == "denominator" and noun is not None and noun.label_.startswith("unit_"):
+            return noun
+    return None
+
+
 def _head_cue(number: Span, numbers: list[Span], cues: list[Span], text: str) -> Span | None:
     """The counted noun: the cue right after the number. A partitive borrows the noun of its whole:
     "17 dari 22 kabupaten/kota" and "Dari 24 kabupaten/kota, 23 di antaranya" count kabupaten/kota."""
     head = _next_cue(number._.mention.end, cues, text)
-    if head is None or head.label_ not in ("of_total", "among_them"):
+    if head is None:
+        return _whole_of_sentence(number, numbers, cues, text)
+    if head.label_ not in ("of_total", "among_them"):
         return head
     if head.label_ == "of_total":
         whole = next((n for n in numbers if n._.mention.start >= head.end_char
@@ -210,11 +225,14 @@ def _part_of_population(number: Span, numbers: list[Span], cues: list[Span], tex
     return noun is not None and noun.label_ == "population"
 
 
-def _vetoed(number: Span, head: Span | None, cues: list[Span], clauses: _Clauses) -> bool:
-    """A segment count, another subject, or a count of things outside the vocabulary ("30 lembaga")."""
+def _vetoed(number: Span, head: Span | None, cues: list[Span], clauses: _Clauses, money: bool = False) -> bool:
+    """A segment count, another subject, or a count of things outside the vocabulary ("30 lembaga"). Money
+    is only vetoed by another subject ("anggaran stunting Rp 12,5 miliar"): a segment's budget is JKN money."""
     clause = clauses[number.start]
     for cue in cues:
         if clauses[cue.start] != clause:
+            continue
+        if money and cue.label_ != "other_topic":
             continue
         if cue.label_ == "segment" and (0 <= number.start - cue.end <= SEGMENT_WINDOW_TOKENS
                                         or cue.start >= number.end):
@@ -243,7 +261,7 @@ def _metric(mention: NumberMention, concept: str | None, head: Span | None, numb
             cues: list[Span], clauses: _Clauses) -> MetricRule | None:
     per_day = _has_in_clause("per_day", number, cues, clauses) and not (
         head is not None and head.label_ == "per_period")
-    head_label = head.label_ if head is not None else None
+    head_label = head.label_ if head is not None else "none"
     for rule in metric_rules():
         if rule.kind != mention.kind:
             continue
@@ -429,7 +447,7 @@ def _claims_in_doc(doc: Doc, info: SentenceInfo, inherited: Context, reference: 
         if mention.kind == "count" and mention.is_decimal and not mention.has_scale:
             continue  # "4,9" with no scale counts nothing
         head = heads[id(number)]
-        if mention.kind != "idr" and _vetoed(number, head, cues, clauses):
+        if _vetoed(number, head, cues, clauses, money=mention.kind == "idr"):
             continue
         qualifier, vetoed = _qualifier(mention, head, text)
         if vetoed:
@@ -493,13 +511,21 @@ def _same_figure(a: float, b: float) -> bool:
     return int(precise / scale) * scale == coarse
 
 
+def _repeats(first: Claim, later: Claim) -> bool:
+    """The same figure again: equal, or rounded with the same qualifier ("Tembus 278 Juta" over the body's
+    "278,1 juta" is a claim of its own: a bound, not a repeat)."""
+    if first.value == later.value:
+        return True
+    return first.qualifier == later.qualifier and _same_figure(first.value, later.value)
+
+
 def _dedupe(claims: Iterable[Claim]) -> list[Claim]:
     """One claim per (metric, value, status, region), values equal up to rounding, placed at its first
     occurrence and dated by the first occurrence that had a date of its own."""
     groups: list[list[Claim]] = []
     for claim in sorted(claims, key=lambda c: (c.char_start, c.metric)):
         home = next((g for g in groups if (g[0].metric, g[0].status, g[0].region) ==
-                     (claim.metric, claim.status, claim.region) and _same_figure(g[0].value, claim.value)), None)
+                     (claim.metric, claim.status, claim.region) and _repeats(g[0], claim)), None)
         if home is None:
             groups.append([claim])
         else:
