@@ -420,10 +420,27 @@ def _share_out(found: dict[str, list], sentences: list[Sentence]) -> dict[int, d
     return shares
 
 
+def _cells(text: str) -> list[tuple[int, int]]:
+    """The cells of a table line ("1 | Kota Jayapura | 411.730 | 414.862 | 99,25%"), or [] for prose."""
+    separators = layout_rules().cell_separators
+    cuts = sorted(i for sep in separators for i in range(len(text)) if text.startswith(sep, i))
+    if len(cuts) < 2:
+        return []
+    bounds = [-1] + cuts + [len(text)]
+    return [(a + 1, b) for a, b in zip(bounds, bounds[1:])]
+
+
+def _column_concepts(cells: list[tuple[int, int]], cues) -> list[str | None]:
+    """What each column counts, from the cues in its header cell ("Peserta", "Penduduk", "Persentase")."""
+    return [next((c.label for c in cues if start <= c.start < end and c.label in CONCEPT_LABELS), None)
+            for start, end in cells]
+
+
 def _claims_in_doc(doc: Doc, info: SentenceInfo, inherited: Context, reference: str,
-                   line_prefix_end: int, carried: tuple[str, Span] | None) -> list[Claim]:
+                   line_prefix_end: int, carried: tuple[str, Span] | None,
+                   columns: list[str | None] = (), cells: list[tuple[int, int]] = ()) -> list[Claim]:
     """The claims of one sentence. `carried` is the concept of the last percentage in the same paragraph,
-    for a percentage whose own sentence names none."""
+    for a percentage whose own sentence names none; `columns` what each cell of a table row counts."""
     offset = info.sentence.start
     clauses = _clause_ids(doc)
     cues = list(doc.spans["cues"])
@@ -457,10 +474,13 @@ def _claims_in_doc(doc: Doc, info: SentenceInfo, inherited: Context, reference: 
         concept, concept_cue = _concept(number, head, cues, clauses, concepts_by_clause, other_heads)
         if concept is None and mention.kind == "percent" and carried is not None:
             concept, concept_cue = carried  # "Kota Kupang ... cakupan 99,1 persen. ... Sumba Barat Daya 88,45 persen."
+        column = next((i for i, (start, end) in enumerate(cells) if start <= mention.start < end), None)
+        if columns and column is not None and columns[column]:
+            concept, concept_cue = columns[column], None  # the header says what this column counts
         if concept in (None, "person") and _part_of_population(number, numbers, cues, text):
             concept = "participation"
-        if _bare_count(mention, head) and not any(c.label_ in CONCEPT_LABELS and clauses[c.start] == clauses[number.start]
-                                                  for c in cues):
+        if _bare_count(mention, head) and concept_cue is not None and not any(
+                c.label_ in CONCEPT_LABELS and clauses[c.start] == clauses[number.start] for c in cues):
             continue  # "Care Center 165": a bare number needs a cue in its own clause
         rule = _metric(mention, concept, head, number, cues, clauses)
         if rule is None:
@@ -557,7 +577,8 @@ def extract_claims(view: str, published: str = "") -> list[Claim]:
     # Cues matter only where a number is, in headline and lead (their target cues mark target years) and
     # in table headers (what the rows below count).
     for sentence in sentences:
-        wanted = shares[sentence.start]["numbers"] or sentence.role in ("title", "lead", "header")
+        wanted = (shares[sentence.start]["numbers"] or sentence.role in ("title", "lead", "header")
+                  or _cells(view[sentence.start:sentence.end]))
         shares[sentence.start]["cues"] = find_cues(view[sentence.start:sentence.end]) if wanted else []
     marked = {s.start: (shares[s.start]["dates"], shares[s.start]["regions"],
                         [c.end for c in shares[s.start]["cues"] if c.label == "target"]) for s in sentences}
@@ -581,8 +602,14 @@ def _assemble(view: str, layout, article, shares: dict[int, dict[str, list]], se
     carried: tuple[str, Span] | None = None
     carried_line = -1
     table: str | None = None   # the concept a table header names ("Berikut capaian UHC per kabupaten:")
+    columns: list[str | None] = []   # what each column of a "|" table counts, from its header line
     for info, ctx in zip(article.sentences, article.inherited):
         line = layout.lines[info.sentence.line]
+        cells = _cells(view[info.sentence.start:info.sentence.end])
+        if cells and not shares[info.sentence.start]["numbers"]:
+            columns = _column_concepts(cells, shares[info.sentence.start]["cues"])
+        elif len(cells) != len(columns):
+            columns = []
         if line.role == "header":
             table = next((c.label for c in shares[info.sentence.start]["cues"] if c.label in CONCEPT_LABELS), None)
         elif line.role not in ("row", "heading"):
@@ -594,7 +621,7 @@ def _assemble(view: str, layout, article, shares: dict[int, dict[str, list]], se
             carried, carried_line = None, line.index
             if table is not None and line.role in ("row", "heading"):
                 carried = (table, None)
-        found = _claims_in_doc(doc, info, ctx, article.reference, line.prefix_end, carried)
+        found = _claims_in_doc(doc, info, ctx, article.reference, line.prefix_end, carried, columns, cells)
         claims.extend(found)
         percent = [c for c in found if c.unit == "percent"]
         if percent:

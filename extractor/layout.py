@@ -58,6 +58,7 @@ class _LayoutRules:
     clause_breaks: frozenset[str]
     appositions: frozenset[str]
     national_datelines: frozenset[str]
+    cell_separators: tuple[str, ...]
 
 
 def _line_start_pattern(rules: list[Rule]) -> "regex.Pattern[str]":
@@ -80,6 +81,7 @@ def layout_rules() -> _LayoutRules:
         clause_breaks=words("clause_break"),
         appositions=words("apposition"),
         national_datelines=words("national_dateline"),
+        cell_separators=tuple(r.pattern for r in by("cell_separator")),
     )
 
 
