@@ -44,6 +44,7 @@ HEAD_CONCEPT = {"unit_participant": "participation", "unit_visit": "visit", "uni
                 "population": "population", "unit_person": "person", "per_day": None, "per_period": None}
 PREDICATES = ("predicate_unregistered", "predicate_participation")
 PERCENT_CONCEPT = {"coverage_pct": "participation", "active_pct": "active"}
+LEVEL_RANK = {"kabupaten": 0, "kota": 0, "province": 1, "country": 2}
 
 
 @dataclass(frozen=True)
@@ -342,8 +343,14 @@ def _pick_region(number: Span, regions: list[Span], clauses: _Clauses) -> str:
         common = _common_province(regions)
         if common:
             return common  # "wilayah kerjanya meliputi Kota Kediri, Kabupaten Kediri, dan Kabupaten Nganjuk"
-        frame = regions[0] if regions[0].end <= number.start else None  # "Di Kabupaten Lombok Timur, ..."
-        chosen = frame or min(regions, key=lambda r: _distance(number, r, clauses))
+        # Before the number, the most specific region wins: "Di Kabupaten Lombok Timur, daerah ... di NTB,
+        # jumlah peserta ..." and "Kepala BPJS Kesehatan Cabang Sidoarjo ... di Kabupaten Sidoarjo ...".
+        before = [r for r in regions if r.end <= number.start]
+        if before:
+            level = min(LEVEL_RANK[r._.mention.region.level] for r in before)
+            chosen = [r for r in before if LEVEL_RANK[r._.mention.region.level] == level][-1]
+        else:
+            chosen = min(regions, key=lambda r: _distance(number, r, clauses))
     run = [r._.mention for r in regions if r._.mention.end <= chosen._.mention.end]
     return salient_region(run)
 

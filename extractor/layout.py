@@ -100,11 +100,13 @@ PlaceTest = Callable[[str], bool]
 
 
 def _dateline_end(text: str, start: int, rules: _LayoutRules, is_place: PlaceTest | None) -> int:
+    """End of the longest dateline prefix at `start` ("KONTAN.CO.ID - JAKARTA. " over "KONTAN.CO.ID - ")."""
+    end = start
     for pattern, rule in rules.dateline:
         m = pattern.match(text, start, timeout=MATCH_TIMEOUT_S)
         if m and (rule.label != "dateline_place" or is_place is None or is_place(m.group("place"))):
-            return m.end()
-    return start
+            end = max(end, m.end())
+    return end
 
 
 def _raw_lines(text: str) -> list[tuple[int, int]]:

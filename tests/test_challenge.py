@@ -1,5 +1,6 @@
-"""The challenge set (eval/challenge/): 20 articles written to resemble scraped regional and national
-news, annotated independently of the rules. A floor here catches a rule change that only fits the seeds."""
+"""The challenge sets (eval/challenge/, eval/challenge2/): articles written to resemble scraped regional and
+national news, annotated by people who never read the rules. A floor here catches a rule change that only
+fits the seeds."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,14 +8,17 @@ from pathlib import Path
 from extractor.batch import run_extract
 from extractor.evaluate import load_gold, load_table, score
 
-CHALLENGE = Path(__file__).resolve().parent.parent / "eval" / "challenge"
+import pytest
+
+EVAL = Path(__file__).resolve().parent.parent / "eval"
 
 
-def test_challenge_set_scores(tmp_path):
+@pytest.mark.parametrize("name,articles", [("challenge", 20), ("challenge2", 12)])
+def test_challenge_set_scores(tmp_path, name, articles):
     out = tmp_path / "facts.csv"
-    summary = run_extract(CHALLENGE / "articles", out, workers=1, progress=False)
-    assert summary.count("extracted") == 20
-    evaluation = score(load_table(out), load_gold(CHALLENGE / "gold.csv"))
+    summary = run_extract(EVAL / name / "articles", out, workers=1, progress=False)
+    assert summary.count("extracted") == articles
+    evaluation = score(load_table(out), load_gold(EVAL / name / "gold.csv"))
     assert evaluation.overall.f1 >= 0.95, evaluation.as_dict()
     assert evaluation.attribute_accuracy["region"] >= 0.9
     assert evaluation.attribute_accuracy["as_of"] >= 0.9
