@@ -1,9 +1,12 @@
-"""Parameters of a rule-family corpus (rules/*.corpus.yaml), shared by test_numbers.py and test_dates.py."""
+"""Parameters of a rule family (rules/*.yaml examples, rules/*.corpus.yaml), shared by test_numbers.py and
+test_dates.py."""
 from __future__ import annotations
 
 from typing import Callable, Iterator
 
 import pytest
+
+from extractor.ruledata import load_rules
 
 
 def corpus_cases(corpus: dict, case_id: Callable[[str, dict], str]) -> Iterator:
@@ -15,3 +18,9 @@ def corpus_cases(corpus: dict, case_id: Callable[[str, dict], str]) -> Iterator:
         for text in group["texts"]:
             yield pytest.param(text, group, id="xfail:" + case_id(text, group),
                                marks=pytest.mark.xfail(strict=True, reason=group["reason"]))
+
+
+def rule_examples(name: str) -> list:
+    """One parameter per example of every rule in rules/NAME."""
+    return [pytest.param(rule, example, id=f"{rule.id}:{example}")
+            for rule in load_rules(name) for example in rule.examples]

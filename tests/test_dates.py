@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from corpus_params import corpus_cases
+from corpus_params import corpus_cases, rule_examples
 import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -70,13 +70,7 @@ def test_corpus_isos_are_partial_iso() -> None:
 # --- every rule's examples --------------------------------------------------------------------
 
 
-def _rule_examples():
-    for rule in load_rules("dates.yaml"):
-        for example in rule.examples:
-            yield pytest.param(rule, example, id=f"{rule.id}:{example}")
-
-
-@pytest.mark.parametrize("rule, example", list(_rule_examples()))
+@pytest.mark.parametrize("rule, example", rule_examples("dates.yaml"))
 def test_rule_example_is_found(rule, example: str) -> None:
     """A rule's example holds its pattern and is a whole date the engine reads (relative ones against
     REFERENCE); a relative or fallback example is read by that very rule."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from corpus_params import corpus_cases
+from corpus_params import corpus_cases, rule_examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -69,13 +69,7 @@ def test_corpus_texts_are_unique() -> None:
 # --- every rule's examples --------------------------------------------------------------------
 
 
-def _rule_examples():
-    for rule in load_rules("numbers.yaml"):
-        for example in rule.examples:
-            yield pytest.param(rule, example, id=f"{rule.id}:{example}")
-
-
-@pytest.mark.parametrize("rule, example", list(_rule_examples()))
+@pytest.mark.parametrize("rule, example", rule_examples("numbers.yaml"))
 def test_rule_example_is_found(rule, example: str) -> None:
     """A rule's example is a whole figure the engine reads with that rule (or, for not_number, no figure)."""
     if rule.label == "not_number":
