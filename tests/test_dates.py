@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from extractor.dates import KIND_RANK, find_dates, lexicon, parse_date, resolve
-from extractor.ruledata import load_rules, load_yaml
+from extractor.ruledata import load_yaml
 
 CORPUS = load_yaml("dates.corpus.yaml")
 REFERENCE = "2025-07-14"   # the dateline that rule examples of relative dates are read against

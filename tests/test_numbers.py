@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from extractor.numbers import find_numbers, lexicon, parse_number
 from extractor.reader import matching_view
-from extractor.ruledata import load_rules, load_yaml
+from extractor.ruledata import load_yaml
 
 CORPUS = load_yaml("numbers.corpus.yaml")
 PROPERTY = settings(max_examples=200, deadline=None)
