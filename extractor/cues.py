@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import regex
 
+from extractor.literals import PrefixIndex
 from extractor.ruledata import Rule, load_rules
 
 CUES_FILE = "cues.yaml"
@@ -34,47 +35,62 @@ class Qualifier:
     length: int     # characters the qualifier covers next to the number
 
 
+@dataclass(frozen=True)
+class _QualifierPatterns:
+    before: list[tuple["regex.Pattern[str]", Rule]]
+    after: list[tuple["regex.Pattern[str]", Rule]]
+    # All `before` rules in one pattern searched backwards from the end ((?r)): one cheap test says whether
+    # any qualifier ends where a number begins; most numbers have none, and only the rest try each rule.
+    any_before: "regex.Pattern[str]"
+
+
 @functools.lru_cache(maxsize=1)
-def _qualifier_patterns() -> tuple[list[tuple["regex.Pattern[str]", Rule]], list[tuple["regex.Pattern[str]", Rule]]]:
-    before = [(regex.compile(rf"(?<![\p{{L}}\d])(?:{r.pattern})\s*$", _FLAGS), r)
-              for r in load_rules(QUALIFIERS_FILE, "before")]
+def _qualifier_patterns() -> _QualifierPatterns:
+    before_rules = load_rules(QUALIFIERS_FILE, "before")
+    before = [(regex.compile(rf"(?<![\p{{L}}\d])(?:{r.pattern})\s*$", _FLAGS), r) for r in before_rules]
     after = [(regex.compile(rf"^\s*(?:{r.pattern})(?![\p{{L}}\d])", _FLAGS), r)
              for r in load_rules(QUALIFIERS_FILE, "after")]
-    return before, after
+    union = "|".join(f"(?:{r.pattern})" for r in before_rules)
+    return _QualifierPatterns(before, after, regex.compile(rf"(?r)(?<![\p{{L}}\d])(?:{union})\s*$", _FLAGS))
 
 
 @dataclass(frozen=True)
 class _CuePatterns:
-    first: "regex.Pattern[str]"     # leftmost match, first alternative: fast, finds where a cue starts
-    longest: "regex.Pattern[str]"   # POSIX leftmost-longest: which cue starting there is the longest
+    longest: tuple["regex.Pattern[str]", ...]   # per rule, POSIX: the longest match at a given offset
     rules: tuple[Rule, ...]
+    starts: PrefixIndex                          # which rules can begin with which words
 
 
 @functools.lru_cache(maxsize=1)
 def _combined() -> _CuePatterns:
-    """All cue rules in one alternation. The fast pattern finds where the next cue starts; the POSIX one
-    ((?p)) is then matched only there and returns the longest cue, which is what a scan per rule plus
-    "longest wins" overlap resolution would give, in one linear pass."""
     rules = load_rules(CUES_FILE)
-    alternation = "|".join(f"(?P<r{i}>{r.pattern})" for i, r in enumerate(rules))
-    body = rf"(?<![\p{{L}}\d])(?:{alternation})(?![\p{{L}}\d])"
-    return _CuePatterns(regex.compile(body, _FLAGS), regex.compile(f"(?p){body}", _FLAGS), rules)
+    longest = tuple(regex.compile(rf"(?p)(?<![\p{{L}}\d])(?:{r.pattern})(?![\p{{L}}\d])", _FLAGS) for r in rules)
+    return _CuePatterns(longest, rules, PrefixIndex.of([r.pattern for r in rules]))
 
 
 def find_cues(text: str) -> list[CueMention]:
     """All cue phrases in `text`, not overlapping; of two that overlap the longer wins ("keaktifan
     kepesertaan" is one `active` cue, not an `active` and a `participation` one)."""
     patterns = _combined()
-    found = []
+    found: list[CueMention] = []
     position = 0
-    while True:
-        start = patterns.first.search(text, position, timeout=MATCH_TIMEOUT_S)
-        if start is None:
-            return found
-        m = patterns.longest.match(text, start.start(), timeout=MATCH_TIMEOUT_S)
-        rule = patterns.rules[int(m.lastgroup[1:])]
-        found.append(CueMention(m.start(), m.end(), rule.label, rule.id))
-        position = m.end()
+    # Leftmost-longest, as one search of all rules at every character would give: but each rule is tried
+    # only where a word begins as it can (literals.py), and of the rules that match there the longest wins
+    # (the earlier rule on a tie).
+    for start, members in patterns.starts.candidates(text):
+        if start < position:
+            continue
+        best: "regex.Match[str] | None" = None
+        best_rule = 0
+        for i in members:
+            m = patterns.longest[i].match(text, start, timeout=MATCH_TIMEOUT_S)
+            if m and (best is None or m.end() > best.end()):
+                best, best_rule = m, i
+        if best is not None:
+            rule = patterns.rules[best_rule]
+            found.append(CueMention(best.start(), best.end(), rule.label, rule.id))
+            position = best.end()
+    return found
 
 
 # How much left context a qualifier may need ("yaitu cakupan kepesertaan di atas" is the longest kind).
@@ -85,8 +101,11 @@ def qualifier_before(left: str) -> Qualifier | None:
     """The qualifier that ends exactly where the number begins; `left` is the text before the number.
     Vetoes (criteria, change) win over bounds, since "minimal lebih dari" is still a threshold."""
     window = left[-QUALIFIER_WINDOW:]
+    patterns = _qualifier_patterns()
+    if not patterns.any_before.search(window, timeout=MATCH_TIMEOUT_S):
+        return None
     matches = []
-    for pattern, rule in _qualifier_patterns()[0]:
+    for pattern, rule in patterns.before:
         m = pattern.search(window, timeout=MATCH_TIMEOUT_S)
         if m:
             matches.append(Qualifier(rule.label, rule.id, len(window) - m.start()))
@@ -97,7 +116,7 @@ def qualifier_before(left: str) -> Qualifier | None:
 
 def qualifier_after(right: str) -> Qualifier | None:
     """A qualifier that starts right after the number ("3 juta lebih"); `right` follows the number."""
-    for pattern, rule in _qualifier_patterns()[1]:
+    for pattern, rule in _qualifier_patterns().after:
         m = pattern.match(right[:QUALIFIER_WINDOW], timeout=MATCH_TIMEOUT_S)
         if m:
             return Qualifier(rule.label, rule.id, m.end())

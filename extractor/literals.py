@@ -1,0 +1,124 @@
+"""Literal prefixes of rule patterns: where in a text a pattern can possibly match.
+
+A scan with an alternation of dozens of phrases ("kepesertaan|peserta JKN|...|imunisasi") makes the regex
+engine try every phrase at every character, and a lookbehind at its front ("not after a letter") stops the
+engine from skipping ahead by first character: that was most of the extraction time. Every such phrase
+begins with literal letters, so this module reads each pattern (with Python's own regex parser) and lists the
+lower-cased strings, at most `PREFIX_LENGTH` characters long, that every match must begin with. A scan then
+tries the pattern only where a word begins with one of them: a dictionary lookup per word instead of dozens
+of failed attempts per character. The patterns stay the data; this module only reads them.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from re import _constants as sre  # type: ignore[attr-defined]
+from re import _parser as sre_parse  # type: ignore[attr-defined]
+
+import regex
+
+PREFIX_LENGTH = 6   # Indonesian affixes (me-, ber-, pen-, ter-) make three letters say little
+# Syntax of the `regex` module that Python's parser does not know; for reading prefixes a Unicode property
+# is just some character class (which ends a literal prefix, as "." does).
+_REGEX_ONLY = re.compile(r"\\[pP]\{[^}]*\}|\\[pP][A-Za-z]")
+_VERSION_FLAGS = re.compile(r"\(\?[Vv][01]\)|\(\?p\)|\(\?r\)")
+# Where a word (a run of letters and digits) begins; the scans below try patterns only there.
+WORD = regex.compile(r"[\p{L}\d]+")
+
+_State = tuple[str, bool]   # (prefix so far, can it still grow)
+
+
+def literal_prefixes(pattern: str, length: int = PREFIX_LENGTH) -> frozenset[str] | None:
+    """Lower-cased strings of at most `length` characters, one of which begins every match of `pattern`.
+    None when a match may begin with something that is not a literal (a class, a dot, nothing at all):
+    then the pattern cannot be indexed and must be tried everywhere."""
+    readable = _VERSION_FLAGS.sub("", _REGEX_ONLY.sub(".", pattern))
+    try:
+        parsed = sre_parse.parse(readable)
+    except (re.error, OverflowError, RecursionError):
+        return None
+    states = _sequence({("", True)}, list(parsed), length)
+    prefixes = {prefix[:length] for prefix, _ in states}
+    return None if "" in prefixes else frozenset(prefixes)
+
+
+def _sequence(states: set[_State], items: list, length: int) -> set[_State]:
+    for op, av in items:
+        grown: set[_State] = set()
+        for prefix, open_ in states:
+            if not open_ or len(prefix) >= length:
+                grown.add((prefix, False))
+            else:
+                grown |= _step(prefix, op, av, length)
+        states = grown
+        if not any(open_ for _, open_ in states):
+            break
+    return states
+
+
+def _step(prefix: str, op, av, length: int) -> set[_State]:
+    start = {(prefix, True)}
+    if op is sre.LITERAL:
+        return {(prefix + chr(av).lower(), True)}
+    if op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
+        return start   # zero width: the next item begins the match
+    if op is sre.SUBPATTERN:
+        return _sequence(start, list(av[3]), length)
+    if op is sre.ATOMIC_GROUP:
+        return _sequence(start, list(av), length)
+    if op is sre.BRANCH:
+        return set().union(*(_sequence(start, list(branch), length) for branch in av[1]))
+    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+        low, high, item = av
+        if high == 0:
+            return start
+        once = _sequence(start, list(item), length)
+        if high != 1:
+            once = {(p, False) for p, _ in once}   # more repetitions may follow: the prefix ends here
+        return once | start if low == 0 else once
+    return {(prefix, False)}   # a class, a dot, a back reference: the literal prefix ends
+
+
+@dataclass(frozen=True)
+class PrefixIndex:
+    """Which patterns of a family (by their position in it) can begin with which prefixes. Members that
+    cannot be indexed (`everywhere`) are candidates at every offset."""
+
+    by_length: tuple[tuple[int, dict[str, tuple[int, ...]]], ...]
+    everywhere: tuple[int, ...] = ()
+
+    @classmethod
+    def of(cls, patterns: list[str], length: int = PREFIX_LENGTH) -> "PrefixIndex":
+        members: dict[str, list[int]] = {}
+        everywhere = []
+        for i, pattern in enumerate(patterns):
+            prefixes = literal_prefixes(pattern, length)
+            if prefixes is None or any(not WORD.match(p) for p in prefixes):
+                everywhere.append(i)   # "±", "\\d+": not at a word start, so tried everywhere
+                continue
+            for prefix in prefixes:
+                members.setdefault(prefix, []).append(i)
+        lengths = sorted({len(p) for p in members})
+        return cls(tuple((n, {p: tuple(m) for p, m in members.items() if len(p) == n}) for n in lengths),
+                   tuple(everywhere))
+
+    def members_at(self, text: str, position: int) -> tuple[int, ...]:
+        """The patterns of the family that may match at `position` of `text`, in family order."""
+        found: tuple[int, ...] = ()
+        for n, keys in self.by_length:
+            found += keys.get(text[position:position + n].lower(), ())
+        if self.everywhere:
+            found += self.everywhere
+        return tuple(sorted(set(found))) if len(found) > 1 else found
+
+    def candidates(self, text: str, start: int = 0, end: int | None = None) -> list[tuple[int, tuple[int, ...]]]:
+        """(offset, members) where some pattern of the family may begin, in text[start:end]: word starts
+        whose first letters a member begins with (every offset when some member cannot be indexed)."""
+        end = len(text) if end is None else end
+        offsets = range(start, end) if self.everywhere else (m.start() for m in WORD.finditer(text, start, end))
+        found = []
+        for offset in offsets:
+            members = self.members_at(text, offset)
+            if members:
+                found.append((offset, members))
+        return found
