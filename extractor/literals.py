@@ -42,6 +42,16 @@ def literal_prefixes(pattern: str, length: int = PREFIX_LENGTH) -> frozenset[str
     return None if "" in prefixes else frozenset(prefixes)
 
 
+def max_width(pattern: str) -> int | None:
+    """The most characters a match of `pattern` can cover; None when unbounded or unreadable."""
+    readable = _VERSION_FLAGS.sub("", _REGEX_ONLY.sub(".", pattern))
+    try:
+        width = sre_parse.parse(readable).getwidth()[1]
+    except (re.error, OverflowError, RecursionError):
+        return None
+    return None if width >= sre.MAXREPEAT else width
+
+
 def _sequence(states: set[_State], items: list, length: int) -> set[_State]:
     for op, av in items:
         grown: set[_State] = set()

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 import regex
 
-from extractor.ruledata import Rule, load_rules
+from extractor.literals import max_width
+from extractor.ruledata import Rule, RuleDataError, load_rules
+from extractor.spans import windows
 
 RULES_FILE = "numbers.yaml"
 # Bounded matching: no number pattern needs more than this on one text (guards adversarial input).
@@ -43,6 +45,7 @@ class _Lexicon:
     word_rules: dict[str, Rule]      # lower-cased word -> rule (number words and word scales)
     scale_rules: list[tuple["regex.Pattern[str]", Rule]]
     digit_rules: list[Rule]          # in the order of the number regex's groups d0, d1, ...
+    first_words: frozenset[str]      # lower-cased words a run of number words can begin with
 
 
 def _alternation(rules: list[Rule]) -> str:
@@ -98,7 +101,32 @@ def lexicon() -> _Lexicon:
     scale_rules = [(regex.compile(rf"^(?:{r.pattern})$", regex.IGNORECASE), r) for r in scales]
     # Money scales are case-sensitive single letters: "M", "T".
     scale_rules += [(regex.compile(rf"^(?:{r.pattern})$"), r) for r in money_scales]
-    return _Lexicon(rules, number_re, words_re, not_number_res, word_rules, scale_rules, digits)
+    first_words = frozenset(alt.lower() for rule in words for alt in rule.pattern.split("|"))
+    _check_reach(rules)
+    return _Lexicon(rules, number_re, words_re, not_number_res, word_rules, scale_rules, digits, first_words)
+
+
+# The patterns run only in windows around digits and number words (spans.windows): a currency sign may
+# stand this far before them, and a scale, percent sign and currency word this far after.
+REACH_BEFORE, REACH_AFTER = 24, 48
+_DIGITS = regex.compile(r"\d+")
+_LETTERS = regex.compile(r"\p{L}+")
+
+
+def _check_reach(rules: tuple[Rule, ...]) -> None:
+    """The windows must hold every prefix and suffix the rules allow; a rule that outgrows them is a data error."""
+    def widest(*labels: str) -> int:
+        widths = [max_width(r.pattern) for r in _by_label(rules, *labels)]
+        if any(w is None for w in widths):
+            raise RuleDataError(f"rules/{RULES_FILE}: a {'/'.join(labels)} pattern has no bounded width")
+        return max(widths, default=0)
+    before = widest("currency_prefix") + 1
+    after = sum(widest(*labels) + 1 for labels in (("scale", "scale_approx"), ("scale_money",), ("percent",),
+                                                     ("currency_suffix",))) + 1
+    if before > REACH_BEFORE or after > REACH_AFTER:
+        raise RuleDataError(f"rules/{RULES_FILE}: currency, scale and percent words reach {before} characters "
+                            f"before and {after} after a number; numbers.py scans only {REACH_BEFORE} and "
+                            f"{REACH_AFTER}")
 
 
 def _digits_value(text: str, label: str) -> float:
@@ -210,11 +238,6 @@ class _Intervals:
         return i >= 0 and self.ends[i] > start
 
 
-def _blocked_spans(text: str, lex: _Lexicon) -> _Intervals:
-    return _Intervals([m.span() for pattern in lex.not_number_res
-                       for m in pattern.finditer(text, timeout=MATCH_TIMEOUT_S)])
-
-
 def _from_digits(m: "regex.Match[str]", lex: _Lexicon) -> NumberMention | None:
     num = m.group("num")
     rule = _digit_rule(m, lex)
@@ -269,19 +292,30 @@ def _from_words(m: "regex.Match[str]", lex: _Lexicon) -> NumberMention | None:
     )
 
 
+def _in_windows(pattern: "regex.Pattern[str]", text: str, spans: list[tuple[int, int]]):
+    for start, end in spans:
+        yield from pattern.finditer(text, start, end, timeout=MATCH_TIMEOUT_S)
+
+
 def find_numbers(text: str) -> list[NumberMention]:
-    """Every number in `text`, in order, not overlapping; phones, clock times and codes are skipped."""
+    """Every number in `text`, in order, not overlapping; phones, clock times and codes are skipped.
+    The patterns run only in windows around digits and number words: most of a text is neither, and a
+    pattern that must be tried at every character is what made this the costliest step."""
     lex = lexicon()
-    blocked = _blocked_spans(text, lex)
+    digit_windows = windows(((m.start(), m.end()) for m in _DIGITS.finditer(text)), text,
+                            REACH_BEFORE, REACH_AFTER)
+    blocked = _Intervals([m.span() for pattern in lex.not_number_res
+                          for m in _in_windows(pattern, text, digit_windows)])
     found: list[NumberMention] = []
-    for m in lex.number_re.finditer(text, timeout=MATCH_TIMEOUT_S):
+    for m in _in_windows(lex.number_re, text, digit_windows):
         if blocked.contains(m.start("num"), m.end("num")):
             continue
         mention = _from_digits(m, lex)
         if mention:
             found.append(mention)
     taken = _Intervals([(n.start, n.end) for n in found])
-    for m in lex.words_re.finditer(text, timeout=MATCH_TIMEOUT_S):
+    words = [(m.start(), m.end()) for m in _LETTERS.finditer(text) if m.group().lower() in lex.first_words]
+    for m in _in_windows(lex.words_re, text, windows(words, text, REACH_BEFORE, REACH_AFTER)):
         if taken.overlaps(m.start(), m.end()):
             continue
         mention = _from_words(m, lex)

@@ -1,4 +1,5 @@
-"""Choosing among overlapping mentions: the longest wins, then the leftmost. Shared by every finder."""
+"""Spans shared by every finder: choosing among overlapping mentions (the longest wins, then the leftmost),
+and the windows around cheap triggers that a costly pattern is run in."""
 from __future__ import annotations
 
 import bisect
@@ -23,3 +24,25 @@ def longest_non_overlapping(items: Iterable[T], span: Callable[[T], tuple[int, i
         starts.insert(i, start)
         kept.insert(i, (start, end, item))
     return [item for _, _, item in kept]
+
+
+def windows(triggers: Iterable[tuple[int, int]], text: str, before: int, after: int) -> list[tuple[int, int]]:
+    """Merged windows reaching `before` characters ahead of each trigger span and `after` past it, each
+    start moved back to the whitespace before it so no window begins inside a word. A pattern whose every
+    match holds a trigger, and reaches no further from it than that, finds in these windows exactly what
+    it finds in the whole text (lookbehinds still see the text before a window)."""
+    merged: list[list[int]] = []
+    for start, end in triggers:
+        low = max(0, start - before)
+        floor = max(0, low - WORD_LIMIT)
+        while low > floor and not text[low - 1].isspace():
+            low -= 1
+        high = min(len(text), end + after)
+        if merged and low <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], high)
+        else:
+            merged.append([low, high])
+    return [(low, high) for low, high in merged]
+
+
+WORD_LIMIT = 256   # a "word" longer than this is no word: a window need not reach its start
