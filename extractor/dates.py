@@ -13,8 +13,9 @@ from dataclasses import dataclass, replace
 
 import regex
 
+from extractor.literals import PrefixIndex, find_each
 from extractor.ruledata import Rule, load_rules
-from extractor.spans import longest_non_overlapping
+from extractor.spans import longest_non_overlapping, windows
 
 RULES_FILE = "dates.yaml"
 MATCH_TIMEOUT_S = 5.0
@@ -45,6 +46,9 @@ class _DateLexicon:
     relative: list[tuple["regex.Pattern[str]", Rule]]
     anchored_month: "regex.Pattern[str]"   # "per Agustus", "hingga Mei ini": a month with no year
     fallback: "regex.Pattern[str] | None"
+    fast_index: PrefixIndex                 # where each fast form can begin
+    loose: list["regex.Pattern[str]"]       # relative dates, months without a year, fallback: whole text
+    loose_index: PrefixIndex
 
 
 def _alt(rules: list[Rule]) -> str:
@@ -91,7 +95,9 @@ def lexicon() -> _DateLexicon:
         rf"(?!\.?\s*(?:[0-9]|{yw}|[-–—/]|s\.?d\.?|hingga|sampai))", flags)  # not "Januari–September 2023"
     fallback_rules = [r for r in rules if r.label == "fallback"]
     fallback = regex.compile("|".join(f"(?:{r.pattern})" for r in fallback_rules), flags) if fallback_rules else None
-    return _DateLexicon(compiled, anchor_before, months, ordinals, label_value, relative, anchored_month, fallback)
+    loose = [pattern for pattern, _ in relative] + [anchored_month] + ([fallback] if fallback else [])
+    return _DateLexicon(compiled, anchor_before, months, ordinals, label_value, relative, anchored_month, fallback,
+                        PrefixIndex.of([p for _, p in patterns]), loose, PrefixIndex.of([p.pattern for p in loose]))
 
 
 def _valid_day(y: int, m: int, d: int) -> bool:
@@ -145,30 +151,23 @@ def _kind(name: str, m: "regex.Match[str]", text: str, lex: _DateLexicon) -> str
     return "plain"
 
 
-def _relative_mentions(text: str, lex: _DateLexicon) -> list[DateMention]:
+def _loose_mentions(text: str, lex: _DateLexicon) -> list[DateMention]:
+    """Relative dates ("tahun lalu"), months without a year ("per Agustus") and what dateparser reads.
+    They need no digits, so they are looked for in the whole text, at the words they can begin with."""
     found = []
-    for pattern, rule in lex.relative:
-        unit = rule.label.removeprefix("relative_")
-        for m in pattern.finditer(text, timeout=MATCH_TIMEOUT_S):
+    relative, month = len(lex.relative), len(lex.relative)
+    for i, m in find_each(lex.loose, lex.loose_index, text, timeout=MATCH_TIMEOUT_S):
+        if i < relative:
+            rule = lex.relative[i][1]
+            unit = rule.label.removeprefix("relative_")
             found.append(DateMention(m.start(), m.end(), "", "anchored", rule.id, (unit, int(rule.value or 0))))
-    return found
-
-
-def _month_without_year(text: str, lex: _DateLexicon) -> list[DateMention]:
-    """ "per Agustus", "hingga bulan Mei": the latest such month up to the article's reference date."""
-    return [DateMention(m.start("mon"), m.end("mon"), "", "anchored", "date.anchored_month",
-                        ("month_of_year", lex.months[m.group("mon").lower().rstrip(".")]))
-            for m in lex.anchored_month.finditer(text, timeout=MATCH_TIMEOUT_S)]
-
-
-def _fallback_mentions(text: str, lex: _DateLexicon) -> list[DateMention]:
-    if lex.fallback is None:
-        return []
-    found = []
-    for m in lex.fallback.finditer(text, timeout=MATCH_TIMEOUT_S):
-        iso = parse_with_dateparser(m.group())
-        if iso:
-            found.append(DateMention(m.start(), m.end(), iso, "plain", "date.fallback.dateparser"))
+        elif i == month:
+            found.append(DateMention(m.start("mon"), m.end("mon"), "", "anchored", "date.anchored_month",
+                                     ("month_of_year", lex.months[m.group("mon").lower().rstrip(".")])))
+        else:
+            iso = parse_with_dateparser(m.group())
+            if iso:
+                found.append(DateMention(m.start(), m.end(), iso, "plain", "date.fallback.dateparser"))
     return found
 
 
@@ -180,34 +179,28 @@ def _drop_overlaps(mentions: list[DateMention]) -> list[DateMention]:
 # Every fast form ends in a year or a d/m/y group: the patterns run only in windows around those, which
 # spares a scan of the whole text per pattern (dates were the costliest matcher in the benchmark).
 _TRIGGER = regex.compile(r"(?<![0-9])(?:(?:19|20|21)[0-9]{2}|[0-9]{1,2}[/-][0-9]{1,2}[/-][0-9]{2})(?![0-9])")
+_DIGIT_RUN = regex.compile(r"[0-9]+")   # a trigger begins a run of digits: tried only there
 WINDOW_BEFORE, WINDOW_AFTER = 60, 20   # the longest form before its year: "Selasa, (14 Desember 2023"
 
 
 def _windows(text: str) -> list[tuple[int, int]]:
-    spans: list[list[int]] = []
-    for m in _TRIGGER.finditer(text, timeout=MATCH_TIMEOUT_S):
-        start, end = max(0, m.start() - WINDOW_BEFORE), min(len(text), m.end() + WINDOW_AFTER)
-        if spans and start <= spans[-1][1]:
-            spans[-1][1] = end
-        else:
-            spans.append([start, end])
-    return [(s, e) for s, e in spans]
+    triggers = (m.span() for m in (_TRIGGER.match(text, run.start()) for run in _DIGIT_RUN.finditer(text)) if m)
+    return windows(triggers, text, WINDOW_BEFORE, WINDOW_AFTER)
 
 
 def find_dates(text: str) -> list[DateMention]:
     """Every date in `text`, in order, not overlapping. Relative dates have iso "" until resolved."""
     lex = lexicon()
     found: list[DateMention] = []
+    patterns = [p for _, p in lex.patterns]
     for start, end in _windows(text):
-        for name, pattern in lex.patterns:
-            for m in pattern.finditer(text, start, end, overlapped=False, timeout=MATCH_TIMEOUT_S):
-                iso = _iso_from(name, m, lex)
-                if iso:
-                    found.append(DateMention(m.start(), m.end(), iso, _kind(name, m, text, lex), f"date.{name}"))
-    found += _relative_mentions(text, lex)
-    found += _month_without_year(text, lex)
-    found += _fallback_mentions(text, lex)
-    return _drop_overlaps(found)
+        for i, m in find_each(patterns, lex.fast_index, text, start, end, timeout=MATCH_TIMEOUT_S):
+            name = lex.patterns[i][0]
+            iso = _iso_from(name, m, lex)
+            if iso:
+                found.append(DateMention(m.start(), m.end(), iso, _kind(name, m, text, lex), f"date.{name}"))
+    found += _loose_mentions(text, lex)
+    return _drop_overlaps(sorted(found, key=lambda d: (d.start, d.end)))
 
 
 def resolve(mention: DateMention, reference_iso: str) -> DateMention:

@@ -10,8 +10,10 @@ of failed attempts per character. The patterns stay the data; this module only r
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
+from typing import Iterable
 from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 
@@ -86,16 +88,41 @@ def _step(prefix: str, op, av, length: int) -> set[_State]:
         if high != 1:
             once = {(p, False) for p, _ in once}   # more repetitions may follow: the prefix ends here
         return once | start if low == 0 else once
+    if op is sre.IN and prefix == "":
+        first = _class_chars(av)
+        if first is not None:
+            return {(c, True) for c in first}   # "[0-9]" begins with one of ten characters
     return {(prefix, False)}   # a class, a dot, a back reference: the literal prefix ends
 
 
-@dataclass(frozen=True)
+CLASS_LIMIT = 32   # a class of more characters than this says too little to index by
+
+
+def _class_chars(items) -> set[str] | None:
+    """The characters (lower-cased) of a small enumerable class such as [0-9] or [/-]; None otherwise."""
+    chars: set[str] = set()
+    for op, av in items:
+        if op is sre.LITERAL:
+            chars.add(chr(av).lower())
+        elif op is sre.RANGE and av[1] - av[0] < CLASS_LIMIT:
+            chars.update(chr(c).lower() for c in range(av[0], av[1] + 1))
+        else:
+            return None   # negation, categories (\d is every script's digits), wide ranges
+        if len(chars) > CLASS_LIMIT:
+            return None
+    return chars
+
+
+@dataclass(frozen=True, eq=False)
 class PrefixIndex:
     """Which patterns of a family (by their position in it) can begin with which prefixes. Members that
-    cannot be indexed (`everywhere`) are candidates at every offset."""
+    cannot be indexed (`everywhere`) are candidates at every offset. For patterns that begin with a left
+    word boundary ("not after a letter or digit"), as all rule patterns do: a match then begins where a
+    word begins, or at one of the few other characters (`symbols`, such as "(" or "±") a member begins with."""
 
     by_length: tuple[tuple[int, dict[str, tuple[int, ...]]], ...]
     everywhere: tuple[int, ...] = ()
+    symbols: "regex.Pattern[str] | None" = None
 
     @classmethod
     def of(cls, patterns: list[str], length: int = PREFIX_LENGTH) -> "PrefixIndex":
@@ -103,32 +130,70 @@ class PrefixIndex:
         everywhere = []
         for i, pattern in enumerate(patterns):
             prefixes = literal_prefixes(pattern, length)
-            if prefixes is None or any(not WORD.match(p) for p in prefixes):
-                everywhere.append(i)   # "±", "\\d+": not at a word start, so tried everywhere
+            if prefixes is None:
+                everywhere.append(i)
                 continue
             for prefix in prefixes:
                 members.setdefault(prefix, []).append(i)
         lengths = sorted({len(p) for p in members})
+        symbols = sorted({p[0] for p in members if not WORD.match(p[0])})
         return cls(tuple((n, {p: tuple(m) for p, m in members.items() if len(p) == n}) for n in lengths),
-                   tuple(everywhere))
+                   tuple(everywhere),
+                   regex.compile("[" + "".join(regex.escape(c) for c in symbols) + "]") if symbols else None)
 
     def members_at(self, text: str, position: int) -> tuple[int, ...]:
         """The patterns of the family that may match at `position` of `text`, in family order."""
+        return self._members(text[position:position + self.by_length[-1][0]].lower() if self.by_length else "")
+
+    def _members(self, key: str) -> tuple[int, ...]:
         found: tuple[int, ...] = ()
         for n, keys in self.by_length:
-            found += keys.get(text[position:position + n].lower(), ())
+            found += keys.get(key[:n], ())
         if self.everywhere:
             found += self.everywhere
         return tuple(sorted(set(found))) if len(found) > 1 else found
 
     def candidates(self, text: str, start: int = 0, end: int | None = None) -> list[tuple[int, tuple[int, ...]]]:
-        """(offset, members) where some pattern of the family may begin, in text[start:end]: word starts
-        whose first letters a member begins with (every offset when some member cannot be indexed)."""
+        """(offset, members), in order, wherever in text[start:end] some pattern of the family may begin."""
         end = len(text) if end is None else end
-        offsets = range(start, end) if self.everywhere else (m.start() for m in WORD.finditer(text, start, end))
+        if self.everywhere:
+            return [(offset, self.members_at(text, offset)) for offset in range(start, end)]
+        # Words first, each kept only if its first two letters begin some prefix (one set lookup, in a
+        # comprehension); the few kept are looked up in full.
+        gate, first = self.gate, self.first
+        offsets = [m.start() for m in WORD.finditer(text, start, end)
+                   if text[m.start():m.start() + 2].lower() in gate or text[m.start()].lower() in first]
+        if self.symbols is not None:
+            offsets = sorted(offsets + [m.start() for m in self.symbols.finditer(text, start, end)])
         found = []
         for offset in offsets:
             members = self.members_at(text, offset)
             if members:
                 found.append((offset, members))
         return found
+
+    @functools.cached_property
+    def gate(self) -> frozenset[str]:
+        return frozenset(p[:2] for _, keys in self.by_length for p in keys if len(p) >= 2)
+
+    @functools.cached_property
+    def first(self) -> frozenset[str]:
+        return frozenset(p for _, keys in self.by_length for p in keys if len(p) == 1)
+
+
+def find_each(patterns: "list[regex.Pattern[str]]", index: PrefixIndex, text: str, start: int = 0,
+              end: int | None = None, timeout: float | None = None) -> "list[tuple[int, regex.Match[str]]]":
+    """(member, match) for what `patterns[member].finditer(text, start, end)` finds, for every member, in
+    text order; each pattern is tried only at the offsets `index` (built from the same patterns) allows."""
+    end = len(text) if end is None else end
+    free = [start] * len(patterns)   # per pattern, where its last match ended: finditer does not overlap
+    found = []
+    for offset, members in index.candidates(text, start, end):
+        for i in members:
+            if offset < free[i]:
+                continue
+            m = patterns[i].match(text, offset, end, timeout=timeout)
+            if m:
+                found.append((i, m))
+                free[i] = max(m.end(), offset + 1)
+    return found
