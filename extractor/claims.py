@@ -244,10 +244,18 @@ def _vetoed(number: Span, head: Span | None, cues: list[Span], clauses: _Clauses
     return counted_other and number._.mention.kind == "count"  # "98 persen tahun ini" is still a percent
 
 
-def _is_date_or_year(mention: NumberMention, dates: list[Span]) -> bool:
-    if any(d._.mention.start < mention.end and mention.start < d._.mention.end for d in dates):
+def _is_date_or_year(mention: NumberMention, dates: list[DateMention]) -> bool:
+    if any(d.start < mention.end and mention.start < d.end for d in dates):
         return True  # part of a date
     return mention.is_integer_literal and YEAR_RANGE[0] <= mention.value <= YEAR_RANGE[1]
+
+
+def _may_be_figure(mention: NumberMention, dates: list[DateMention]) -> bool:
+    """Can this number be a claim's figure at all? Not a date's digits or a year, and not a decimal count
+    with no scale ("4,9" counts nothing). A sentence with no such number is not even tokenized."""
+    if _is_date_or_year(mention, dates):
+        return False
+    return not (mention.kind == "count" and mention.is_decimal and not mention.has_scale)
 
 
 def _bare_count(mention: NumberMention, head: Span | None) -> bool:
@@ -429,12 +437,19 @@ def _share_out(found: dict[str, list], sentences: list[Sentence]) -> dict[int, d
 
 def _cells(text: str) -> list[tuple[int, int]]:
     """The cells of a table line ("1 | Kota Jayapura | 411.730 | 414.862 | 99,25%"), or [] for prose."""
-    separators = layout_rules().cell_separators
-    cuts = sorted(i for sep in separators for i in range(len(text)) if text.startswith(sep, i))
+    cuts = sorted(i for sep in layout_rules().cell_separators for i in _occurrences(sep, text))
     if len(cuts) < 2:
         return []
     bounds = [-1] + cuts + [len(text)]
     return [(a + 1, b) for a, b in zip(bounds, bounds[1:])]
+
+
+def _occurrences(needle: str, text: str) -> list[int]:
+    found, i = [], text.find(needle)
+    while i != -1:
+        found.append(i)
+        i = text.find(needle, i + 1)
+    return found
 
 
 def _column_concepts(cells: list[tuple[int, int]], cues) -> list[str | None]:
@@ -463,13 +478,12 @@ def _claims_in_doc(doc: Doc, info: SentenceInfo, inherited: Context, reference: 
     numbers = list(doc.spans["numbers"])
     heads = {id(n): _head_cue(n, numbers, cues, text) for n in numbers}
     # Numbers that are figures at all (not a date's digits, not a year): only their nouns are taken.
-    counted = {id(n) for n in numbers if not _is_date_or_year(n._.mention, dates)}
+    date_mentions = [d._.mention for d in dates]
+    counted = {id(n) for n in numbers if not _is_date_or_year(n._.mention, date_mentions)}
     for number in numbers:
         mention: NumberMention = number._.mention
-        if _is_date_or_year(mention, dates):
+        if not _may_be_figure(mention, date_mentions):
             continue
-        if mention.kind == "count" and mention.is_decimal and not mention.has_scale:
-            continue  # "4,9" with no scale counts nothing
         head = heads[id(number)]
         if _vetoed(number, head, cues, clauses, money=mention.kind == "idr"):
             continue
@@ -598,7 +612,10 @@ def extract_claims(view: str, published: str = "") -> list[Claim]:
 
 def _assemble(view: str, layout, article, shares: dict[int, dict[str, list]], sentences: list[Sentence],
               nlp) -> list[Claim]:
-    candidates = [s for s in sentences if shares[s.start]["numbers"]]
+    # The pre-filter: only a sentence with a number that can be a figure can hold a claim (regex scans
+    # found them, with exact offsets); only such sentences are tokenized and assembled.
+    candidates = [s for s in sentences
+                  if any(_may_be_figure(n, shares[s.start]["dates"]) for n in shares[s.start]["numbers"])]
     made = []
     for sentence in candidates:
         doc = nlp.make_doc(view[sentence.start:sentence.end])
