@@ -192,7 +192,8 @@ def find_each(patterns: "list[regex.Pattern[str]]", index: PrefixIndex, text: st
         for i in members:
             if offset < free[i]:
                 continue
-            m = patterns[i].match(text, offset, end, timeout=timeout)
+            m = (patterns[i].match(text, offset, end) if timeout is None   # (re patterns take no timeout)
+                 else patterns[i].match(text, offset, end, timeout=timeout))
             if m:
                 found.append((i, m))
                 free[i] = max(m.end(), offset + 1)

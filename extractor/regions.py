@@ -27,6 +27,7 @@ from typing import Any, Generic, TypeVar
 
 import yaml
 
+from extractor.literals import PrefixIndex, find_each
 from extractor.ruledata import Rule, RuleDataError, load_rules, load_yaml, rules_file
 
 PROVINCES_FILE = "regions/provinces.yaml"
@@ -260,17 +261,15 @@ class _Tokens:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.starts: list[int] = []
-        self.ends: list[int] = []
-        self.words: list[str] = []
-        for m in _WORD.finditer(text):
-            self.starts.append(m.start())
-            self.ends.append(m.end())
-            self.words.append(m.group())
+        found = list(_WORD.finditer(text))
+        self.starts: list[int] = [m.start() for m in found]
+        self.ends: list[int] = [m.end() for m in found]
+        self.words: list[str] = [m.group() for m in found]
         self.keys = [w.casefold() for w in self.words]
-        # joined[k]: may word k continue a name that word k-1 is in?
+        # joined[k]: may word k continue a name that word k-1 is in? (Nearly every gap is one blank.)
+        gap_ok = self._gap_ok
         self.joined = [False] + [
-            self._gap_ok(text[end:start], _NAME_GAP)
+            text[end:start] == " " or gap_ok(text[end:start], _NAME_GAP)
             for end, start in zip(self.ends, self.starts[1:])
         ]
 
@@ -378,6 +377,7 @@ class Gazetteer:
         self._index(provinces, regencies, extras)
         self._prefixes = [(rule, re.compile(rf"(?<!\w)(?:{rule.pattern})(?!\w)", re.IGNORECASE))
                           for rule in prefixes]
+        self._prefix_index = PrefixIndex.of([rule.pattern for rule in prefixes])
         self._openers = {*self._names.reach, *self._country.reach, *self._stops.reach}
 
     @classmethod
@@ -434,7 +434,11 @@ class Gazetteer:
         prefix_at = self._prefix_matches(text)
         found: list[RegionMention] = []
         i = 0
+        starts, keys, openers = toks.starts, toks.keys, self._openers
         while i < len(toks):
+            if keys[i] not in openers and starts[i] not in prefix_at:
+                i += 1   # the common case, without a call
+                continue
             hit = self._hit_at(toks, i, prefix_at, strict_case)
             if hit is None:
                 i += 1
@@ -447,10 +451,11 @@ class Gazetteer:
     def _prefix_matches(self, text: str) -> dict[int, tuple[int, Rule]]:
         """Start offset -> (end offset, rule) of the longest prefix starting there."""
         best: dict[int, tuple[int, Rule]] = {}
-        for rule, rx in self._prefixes:
-            for m in rx.finditer(text):
-                if m.end() > best.get(m.start(), (-1, rule))[0]:
-                    best[m.start()] = (m.end(), rule)
+        # Each prefix rule is tried only where a word begins as it can (literals.py), as its own scan would.
+        for i, m in find_each([rx for _, rx in self._prefixes], self._prefix_index, text):
+            rule = self._prefixes[i][0]
+            if m.end() > best.get(m.start(), (-1, rule))[0]:
+                best[m.start()] = (m.end(), rule)
         return best
 
     def _hit_at(self, toks: _Tokens, i: int, prefix_at: Mapping[int, tuple[int, Rule]],
