@@ -27,7 +27,6 @@ from typing import Any, Generic, TypeVar
 
 import yaml
 
-from extractor.literals import PrefixIndex, find_each
 from extractor.ruledata import Rule, RuleDataError, load_rules, load_yaml, rules_file
 
 PROVINCES_FILE = "regions/provinces.yaml"
@@ -377,7 +376,6 @@ class Gazetteer:
         self._index(provinces, regencies, extras)
         self._prefixes = [(rule, re.compile(rf"(?<!\w)(?:{rule.pattern})(?!\w)", re.IGNORECASE))
                           for rule in prefixes]
-        self._prefix_index = PrefixIndex.of([rule.pattern for rule in prefixes])
         self._openers = {*self._names.reach, *self._country.reach, *self._stops.reach}
 
     @classmethod
@@ -451,11 +449,10 @@ class Gazetteer:
     def _prefix_matches(self, text: str) -> dict[int, tuple[int, Rule]]:
         """Start offset -> (end offset, rule) of the longest prefix starting there."""
         best: dict[int, tuple[int, Rule]] = {}
-        # Each prefix rule is tried only where a word begins as it can (literals.py), as its own scan would.
-        for i, m in find_each([rx for _, rx in self._prefixes], self._prefix_index, text):
-            rule = self._prefixes[i][0]
-            if m.end() > best.get(m.start(), (-1, rule))[0]:
-                best[m.start()] = (m.end(), rule)
+        for rule, rx in self._prefixes:
+            for m in rx.finditer(text):
+                if m.end() > best.get(m.start(), (-1, rule))[0]:
+                    best[m.start()] = (m.end(), rule)
         return best
 
     def _hit_at(self, toks: _Tokens, i: int, prefix_at: Mapping[int, tuple[int, Rule]],
