@@ -19,6 +19,7 @@ from re import _parser as sre_parse  # type: ignore[attr-defined]
 
 import regex
 
+GATE = 3            # letters a first lookup per word checks
 PREFIX_LENGTH = 6   # Indonesian affixes (me-, ber-, pen-, ter-) make three letters say little
 # Syntax of the `regex` module that Python's parser does not know; for reading prefixes a Unicode property
 # is just some character class (which ends a literal prefix, as "." does).
@@ -143,12 +144,14 @@ class PrefixIndex:
 
     def members_at(self, text: str, position: int) -> tuple[int, ...]:
         """The patterns of the family that may match at `position` of `text`, in family order."""
-        return self._members(text[position:position + self.by_length[-1][0]].lower() if self.by_length else "")
+        return self._members(text[position:position + self.width].lower())
 
     def _members(self, key: str) -> tuple[int, ...]:
         found: tuple[int, ...] = ()
         for n, keys in self.by_length:
-            found += keys.get(key[:n], ())
+            hit = keys.get(key[:n])
+            if hit:
+                found = found + hit if found else hit
         if self.everywhere:
             found += self.everywhere
         return tuple(sorted(set(found))) if len(found) > 1 else found
@@ -158,11 +161,16 @@ class PrefixIndex:
         end = len(text) if end is None else end
         if self.everywhere:
             return [(offset, self.members_at(text, offset)) for offset in range(start, end)]
-        # Words first, each kept only if its first two letters begin some prefix (one set lookup, in a
-        # comprehension); the few kept are looked up in full.
-        gate, first = self.gate, self.first
-        offsets = [m.start() for m in WORD.finditer(text, start, end)
-                   if text[m.start():m.start() + 2].lower() in gate or text[m.start()].lower() in first]
+        # Most words begin as no prefix does: a word is kept only if its first GATE letters begin some
+        # prefix (or are one), one set lookup in a comprehension; the few kept are looked up in full.
+        gate, short = self.gate
+        if short:
+            offsets = [m.start() for m in WORD.finditer(text, start, end)
+                       if (key := text[m.start():m.start() + GATE].lower()) in gate
+                       or key[:1] in short or key[:2] in short]
+        else:
+            offsets = [m.start() for m in WORD.finditer(text, start, end)
+                       if text[m.start():m.start() + GATE].lower() in gate]
         if self.symbols is not None:
             offsets = sorted(offsets + [m.start() for m in self.symbols.finditer(text, start, end)])
         found = []
@@ -173,12 +181,15 @@ class PrefixIndex:
         return found
 
     @functools.cached_property
-    def gate(self) -> frozenset[str]:
-        return frozenset(p[:2] for _, keys in self.by_length for p in keys if len(p) >= 2)
+    def width(self) -> int:
+        return self.by_length[-1][0] if self.by_length else 0
 
     @functools.cached_property
-    def first(self) -> frozenset[str]:
-        return frozenset(p for _, keys in self.by_length for p in keys if len(p) == 1)
+    def gate(self) -> tuple[frozenset[str], frozenset[str]]:
+        """The first GATE characters of every prefix that long, and the prefixes shorter than that."""
+        prefixes = [p for _, keys in self.by_length for p in keys]
+        return (frozenset(p[:GATE] for p in prefixes if len(p) >= GATE),
+                frozenset(p for p in prefixes if len(p) < GATE))
 
 
 def find_each(patterns: "list[regex.Pattern[str]]", index: PrefixIndex, text: str, start: int = 0,
