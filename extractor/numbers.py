@@ -46,6 +46,7 @@ class _Lexicon:
     scale_rules: list[tuple["regex.Pattern[str]", Rule]]
     digit_rules: list[Rule]          # in the order of the number regex's groups d0, d1, ...
     first_words: frozenset[str]      # lower-cased words a run of number words can begin with
+    reach: tuple[int, int]           # how far a number's currency, scale and percent words reach
 
 
 def _alternation(rules: list[Rule]) -> str:
@@ -102,19 +103,18 @@ def lexicon() -> _Lexicon:
     # Money scales are case-sensitive single letters: "M", "T".
     scale_rules += [(regex.compile(rf"^(?:{r.pattern})$"), r) for r in money_scales]
     first_words = frozenset(alt.lower() for rule in words for alt in rule.pattern.split("|"))
-    _check_reach(rules)
-    return _Lexicon(rules, number_re, words_re, not_number_res, word_rules, scale_rules, digits, first_words)
+    return _Lexicon(rules, number_re, words_re, not_number_res, word_rules, scale_rules, digits, first_words,
+                    _reach(rules))
 
 
-# The patterns run only in windows around digits and number words (spans.windows): a currency sign may
-# stand this far before them, and a scale, percent sign and currency word this far after.
-REACH_BEFORE, REACH_AFTER = 24, 48
 _DIGITS = regex.compile(r"\d+")
 _LETTERS = regex.compile(r"\p{L}+")
 
 
-def _check_reach(rules: tuple[Rule, ...]) -> None:
-    """The windows must hold every prefix and suffix the rules allow; a rule that outgrows them is a data error."""
+def _reach(rules: tuple[Rule, ...]) -> tuple[int, int]:
+    """How many characters a currency sign may stand before a number's first digit or word, and its scale,
+    percent sign and currency word may reach after its last (plus the one a lookahead reads). The number
+    patterns run only in windows that wide around digits and number words (spans.windows)."""
     def widest(*labels: str) -> int:
         widths = [max_width(r.pattern) for r in _by_label(rules, *labels)]
         if any(w is None for w in widths):
@@ -123,10 +123,7 @@ def _check_reach(rules: tuple[Rule, ...]) -> None:
     before = widest("currency_prefix") + 1
     after = sum(widest(*labels) + 1 for labels in (("scale", "scale_approx"), ("scale_money",), ("percent",),
                                                      ("currency_suffix",))) + 1
-    if before > REACH_BEFORE or after > REACH_AFTER:
-        raise RuleDataError(f"rules/{RULES_FILE}: currency, scale and percent words reach {before} characters "
-                            f"before and {after} after a number; numbers.py scans only {REACH_BEFORE} and "
-                            f"{REACH_AFTER}")
+    return before, after
 
 
 def _digits_value(text: str, label: str) -> float:
@@ -302,10 +299,13 @@ def find_numbers(text: str) -> list[NumberMention]:
     The patterns run only in windows around digits and number words: most of a text is neither, and a
     pattern that must be tried at every character is what made this the costliest step."""
     lex = lexicon()
-    digit_windows = windows(((m.start(), m.end()) for m in _DIGITS.finditer(text)), text,
-                            REACH_BEFORE, REACH_AFTER)
+    before, after = lex.reach
+    # Not-number patterns (phones, clock times, codes) are written to begin with a digit or a literal,
+    # which the regex engine skips to fast: they scan the whole text.
     blocked = _Intervals([m.span() for pattern in lex.not_number_res
-                          for m in _in_windows(pattern, text, digit_windows)])
+                          for m in pattern.finditer(text, timeout=MATCH_TIMEOUT_S)])
+    digit_windows = windows(((m.start(), m.end()) for m in _DIGITS.finditer(text)), text, before, after,
+                            whole_words=False)
     found: list[NumberMention] = []
     for m in _in_windows(lex.number_re, text, digit_windows):
         if blocked.contains(m.start("num"), m.end("num")):
@@ -315,7 +315,7 @@ def find_numbers(text: str) -> list[NumberMention]:
             found.append(mention)
     taken = _Intervals([(n.start, n.end) for n in found])
     words = [(m.start(), m.end()) for m in _LETTERS.finditer(text) if m.group().lower() in lex.first_words]
-    for m in _in_windows(lex.words_re, text, windows(words, text, REACH_BEFORE, REACH_AFTER)):
+    for m in _in_windows(lex.words_re, text, windows(words, text, before, after, whole_words=False)):
         if taken.overlaps(m.start(), m.end()):
             continue
         mention = _from_words(m, lex)

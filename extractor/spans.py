@@ -26,15 +26,16 @@ def longest_non_overlapping(items: Iterable[T], span: Callable[[T], tuple[int, i
     return [item for _, _, item in kept]
 
 
-def windows(triggers: Iterable[tuple[int, int]], text: str, before: int, after: int) -> list[tuple[int, int]]:
-    """Merged windows reaching `before` characters ahead of each trigger span and `after` past it, each
-    start moved back to the whitespace before it so no window begins inside a word. A pattern whose every
-    match holds a trigger, and reaches no further from it than that, finds in these windows exactly what
-    it finds in the whole text (lookbehinds still see the text before a window)."""
+def windows(triggers: Iterable[tuple[int, int]], text: str, before: int, after: int,
+            whole_words: bool = True) -> list[tuple[int, int]]:
+    """Merged windows reaching `before` characters ahead of each trigger span and `after` past it (with
+    `whole_words`, each start moved back to the whitespace before it, so no window begins inside a word).
+    A pattern whose every match holds a trigger, and reaches no further from it than that, finds in these
+    windows exactly what it finds in the whole text (lookbehinds still see the text before a window)."""
     merged: list[list[int]] = []
     for start, end in triggers:
         low = max(0, start - before)
-        floor = max(0, low - WORD_LIMIT)
+        floor = max(0, low - WORD_LIMIT) if whole_words else low
         while low > floor and not text[low - 1].isspace():
             low -= 1
         high = min(len(text), end + after)
