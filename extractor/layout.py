@@ -88,7 +88,8 @@ def layout_rules() -> _LayoutRules:
 _WORD = regex.compile(r"\w+", regex.V1)
 # A sentence ends at . ! ? (and any closing quotes) before a blank and a capital or an opening quote.
 # Possessive quantifiers and the lookbehind keep it linear on runs of dots ("......" x 20 000).
-_SENTENCE_END = regex.compile(r"(?<![.!?])[.!?]++[\"”’')\]]*+(?=\s++[\"“‘(\[]?\p{Lu})", regex.V1)
+# It begins with the class, not the lookbehind, so the engine skips fast to the next . ! or ?.
+_SENTENCE_END = regex.compile(r"[.!?](?<![.!?][.!?])[.!?]*+[\"”’')\]]*+(?=\s++[\"“‘(\[]?\p{Lu})", regex.V1)
 _ROW = regex.compile(r"^[^:\n]{2,40}?\s*:\s*\S", regex.V1)
 
 
@@ -123,13 +124,13 @@ def _raw_lines(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _roles(text: str, spans: list[tuple[int, int]], rules: _LayoutRules, is_place: PlaceTest | None) -> list[str]:
+def _roles(text: str, spans: list[tuple[int, int]], rules: _LayoutRules, dateline_ends: list[int],
+           word_counts: list[int]) -> list[str]:
     roles: list[str] = []
     in_tail = False
     after_related = False
-    for start, end in spans:
+    for (start, end), dateline_end, words in zip(spans, dateline_ends, word_counts):
         line = text[start:end]
-        words = _word_count(line)
         if in_tail or rules.tail.match(line):
             in_tail = True
             roles.append("furniture")
@@ -147,7 +148,7 @@ def _roles(text: str, spans: list[tuple[int, int]], rules: _LayoutRules, is_plac
         after_related = False
         if rules.furniture.match(line):
             roles.append("furniture")
-        elif _dateline_end(text, start, rules, is_place) > start:
+        elif dateline_end > start:
             roles.append("body")  # "KBRN, Jakarta: ..." opens a story; it is no table row
         elif line.endswith(":"):
             roles.append("header")
@@ -160,17 +161,18 @@ def _roles(text: str, spans: list[tuple[int, int]], rules: _LayoutRules, is_plac
     return roles
 
 
-def _title_and_lead(text: str, spans, roles, rules, is_place) -> tuple[int | None, int | None]:
+def _title_and_lead(text: str, spans, roles, dateline_ends: list[int],
+                    word_counts: list[int]) -> tuple[int | None, int | None]:
     # A headline has enough words and no closing period (photo captions end with one).
     candidates = [i for i, (s, e) in enumerate(spans)
-                  if roles[i] != "furniture" and _word_count(text[s:e]) >= TITLE_MIN_WORDS]
+                  if roles[i] != "furniture" and word_counts[i] >= TITLE_MIN_WORDS]
     title = next((i for i in candidates if not text[spans[i][1] - 1] == "."), next(iter(candidates), None))
     after = (title + 1) if title is not None else 0
     body = [i for i in range(after, len(spans)) if roles[i] == "body"]
-    lead = next((i for i in body if _dateline_end(text, spans[i][0], rules, is_place) > spans[i][0]), None)
+    lead = next((i for i in body if dateline_ends[i] > spans[i][0]), None)
     if lead is None and title is not None:
         headline = text[spans[title][0]:spans[title][1]]
-        lead = next((i for i in body if _word_count(text[spans[i][0]:spans[i][1]]) >= LEAD_MIN_WORDS
+        lead = next((i for i in body if word_counts[i] >= LEAD_MIN_WORDS
                      and text[spans[i][0]:spans[i][1]] != headline), None)
     if lead is None:
         lead = next(iter(body), None)  # a short story: its first paragraph leads
@@ -202,14 +204,17 @@ def analyse(text: str, is_place: PlaceTest | None = None) -> Layout:
     a caption's "Arsip - " does not); without it every such prefix counts."""
     rules = layout_rules()
     spans = _raw_lines(text)
-    roles = _roles(text, spans, rules, is_place)
-    title, lead = _title_and_lead(text, spans, roles, rules, is_place)
+    # Where each line's dateline prefix ends (== its start if none): asked for roles, lead and prefix.
+    dateline_ends = [_dateline_end(text, start, rules, is_place) for start, _ in spans]
+    word_counts = [_word_count(text[start:end]) for start, end in spans]
+    roles = _roles(text, spans, rules, dateline_ends, word_counts)
+    title, lead = _title_and_lead(text, spans, roles, dateline_ends, word_counts)
     lines: list[Line] = []
     sentences: list[Sentence] = []
     for i, (start, end) in enumerate(spans):
         role = "title" if i == title else "lead" if i == lead else roles[i]
-        prefix_end = _dateline_end(text, start, rules, is_place) if role in ("lead", "body") else start
-        lines.append(Line(i, start, end, role, prefix_end, _word_count(text[start:end])))
+        prefix_end = dateline_ends[i] if role in ("lead", "body") else start
+        lines.append(Line(i, start, end, role, prefix_end, word_counts[i]))
         for s, e in split_sentences(text, start, end):
             sentences.append(Sentence(s, e, i, role))
     return Layout(lines, sentences, title, lead)
