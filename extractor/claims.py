@@ -458,6 +458,9 @@ def _column_concepts(cells: list[tuple[int, int]], cues) -> list[str | None]:
             for start, end in cells]
 
 
+SENTENCE_TEXT = "jkn_text"
+
+
 def _claims_in_doc(doc: Doc, info: SentenceInfo, inherited: Context, reference: str,
                    line_prefix_end: int, carried: tuple[str, Span] | None,
                    columns: list[str | None] = (), cells: list[tuple[int, int]] = ()) -> list[Claim]:
@@ -470,7 +473,7 @@ def _claims_in_doc(doc: Doc, info: SentenceInfo, inherited: Context, reference: 
     store = doc.user_data[MENTIONS]
     for span in dates:
         store[span.kb_id_] = resolve(span._.mention, reference)
-    text = doc.text  # built from the tokens on every access: once per sentence, not per number
+    text = doc.user_data[SENTENCE_TEXT]  # what the doc was made from (doc.text rebuilds it from tokens)
     regions = _figure_regions([r for r in doc.spans["regions"] if r._.mention.start + offset >= line_prefix_end],
                               cues, text)
     claims = []
@@ -620,6 +623,7 @@ def _assemble(view: str, layout, article, shares: dict[int, dict[str, list]], se
     for sentence in candidates:
         doc = nlp.make_doc(view[sentence.start:sentence.end])
         doc.user_data[PRECOMPUTED] = shares[sentence.start]
+        doc.user_data[SENTENCE_TEXT] = view[sentence.start:sentence.end]
         made.append(doc)
     docs = {s.start: doc for s, doc in zip(candidates, nlp.pipe(made))}
     claims: list[Claim] = []
