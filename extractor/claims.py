@@ -31,6 +31,7 @@ from extractor.layout import Sentence, analyse, layout_rules
 from extractor.numbers import NumberMention, find_numbers
 from extractor.pipeline import MENTIONS, PRECOMPUTED, build_nlp
 from extractor.regions import Gazetteer
+from extractor.spans import blank_outside
 from extractor.ruledata import RuleDataError, load_yaml
 
 METRICS_FILE = "metrics.yaml"
@@ -587,6 +588,28 @@ def _dedupe(claims: Iterable[Claim]) -> list[Claim]:
     return sorted(result, key=lambda c: (c.char_start, c.metric))
 
 
+CONTEXT_ROLES = ("title", "lead", "header", "heading")
+
+
+_DIGIT = regex.compile(r"\d")
+
+
+def _context_lines(view: str, layout, numbers: list[NumberMention]) -> list[tuple[int, int]]:
+    """The lines whose dates and regions can matter: a paragraph with a number (a figure's own sentence,
+    the sentences before it in its paragraph, which it inherits from, and any statement date such as
+    "Senin (14/7/2025)", the article's reference), headline and lead (the article's governing date and
+    region) and table headers and headings (what the rows below inherit). A paragraph with no number
+    holds no figure and passes nothing on: scanning it would change no claim."""
+    starts = [n.start for n in numbers]
+    spans = []
+    for line in layout.lines:
+        i = bisect.bisect_left(starts, line.start)
+        if (line.role in CONTEXT_ROLES or (i < len(starts) and starts[i] < line.end)
+                or _DIGIT.search(view, line.start, line.end)):
+            spans.append((line.start, line.end))
+    return spans
+
+
 def extract_claims(view: str, published: str = "") -> list[Claim]:
     """All claims in an article, given its matching view (same length as the text, see reader.py).
     `published` is the article's publication date from its metadata (HTML pages), when known: it is
@@ -595,14 +618,18 @@ def extract_claims(view: str, published: str = "") -> list[Claim]:
     layout = analyse(view, is_place=lambda word: bool(gazetteer.find(word)))
     national_above = min(r.national_above for r in metric_rules() if r.national_above and r.unit == "person")
     sentences = [s for s in layout.sentences if s.role != "furniture"]
-    # The article is scanned once per kind of mention; each sentence gets its share.
-    found = {"numbers": find_numbers(view), "dates": find_dates(view), "regions": gazetteer.find(view)}
+    # The article is scanned once per kind of mention; each sentence gets its share. Dates and regions
+    # are looked for only in the lines they can matter in (the rest of the text is blanked, offsets kept).
+    numbers = find_numbers(view)
+    context_view = blank_outside(view, _context_lines(view, layout, numbers))
+    found = {"numbers": numbers, "dates": find_dates(context_view), "regions": gazetteer.find(context_view)}
     shares = _share_out(found, sentences)
-    # Cues matter only where a number is, in headline and lead (their target cues mark target years) and
+    # Cues matter only where a figure is, in headline and lead (their target cues mark target years) and
     # in table headers (what the rows below count).
     for sentence in sentences:
-        wanted = (shares[sentence.start]["numbers"] or sentence.role in ("title", "lead", "header")
-                  or _cells(view[sentence.start:sentence.end]))
+        share = shares[sentence.start]
+        wanted = (any(_may_be_figure(n, share["dates"]) for n in share["numbers"])
+                  or sentence.role in ("title", "lead", "header") or _cells(view[sentence.start:sentence.end]))
         shares[sentence.start]["cues"] = find_cues(view[sentence.start:sentence.end]) if wanted else []
     marked = {s.start: (shares[s.start]["dates"], shares[s.start]["regions"],
                         [c.end for c in shares[s.start]["cues"] if c.label == "target"]) for s in sentences}

@@ -47,3 +47,19 @@ def windows(triggers: Iterable[tuple[int, int]], text: str, before: int, after: 
 
 
 WORD_LIMIT = 256   # a "word" longer than this is no word: a window need not reach its start
+
+
+def blank_outside(text: str, keep: list[tuple[int, int]]) -> str:
+    """`text` with everything outside the sorted, disjoint `keep` spans turned to blanks (line breaks
+    stay): the same length, so every offset found in it is an offset into `text`."""
+    pieces, cursor = [], 0
+    for start, end in keep:
+        pieces.append(_blank(text[cursor:start]))
+        pieces.append(text[start:end])
+        cursor = end
+    pieces.append(_blank(text[cursor:]))
+    return "".join(pieces)
+
+
+def _blank(text: str) -> str:
+    return "\n".join(" " * len(part) for part in text.split("\n"))
