@@ -473,7 +473,7 @@ def _claims_in_doc(doc: Doc, info: SentenceInfo, inherited: Context, reference: 
     dates = list(doc.spans["dates"])
     store = doc.user_data[MENTIONS]
     for span in dates:
-        store[span.kb_id_] = resolve(span._.mention, reference)
+        store[span.kb_id] = resolve(span._.mention, reference)
     text = doc.user_data[SENTENCE_TEXT]  # what the doc was made from (doc.text rebuilds it from tokens)
     regions = _figure_regions([r for r in doc.spans["regions"] if r._.mention.start + offset >= line_prefix_end],
                               cues, text)

@@ -27,8 +27,9 @@ MENTIONS = "jkn_mentions"
 
 def _mention_of(span: Span) -> Any:
     # Span extensions set by value are keyed by character offsets only, so a number and a cue over the
-    # same characters would share one; each span instead carries a unique kb_id that indexes its mention.
-    return span.doc.user_data.get(MENTIONS, {}).get(span.kb_id_)
+    # same characters would share one; each span instead carries a unique kb_id that indexes its mention
+    # (by its hash: reading the string back from the StringStore on every access was a hot spot).
+    return span.doc.user_data.get(MENTIONS, {}).get(span.kb_id)
 
 
 if not Span.has_extension("mention"):
@@ -45,7 +46,7 @@ def _mark(doc: Doc, key: str, mentions: list[Any], label_of: Callable[[Any], str
                              alignment_mode="expand", span_id=rule_of(mention))
         if span is None or len(span) == 0:
             continue
-        store[kb_id] = mention
+        store[span.kb_id] = mention
         spans.append(span)
     doc.spans[key] = spans
     return doc
