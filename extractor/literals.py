@@ -17,9 +17,9 @@ from typing import Iterable
 from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 
+import ahocorasick
 import regex
 
-GATE = 3            # letters a first lookup per word checks
 PREFIX_LENGTH = 6   # Indonesian affixes (me-, ber-, pen-, ter-) make three letters say little
 # Syntax of the `regex` module that Python's parser does not know; for reading prefixes a Unicode property
 # is just some character class (which ends a literal prefix, as "." does).
@@ -114,16 +114,23 @@ def _class_chars(items) -> set[str] | None:
     return chars
 
 
+def _is_word_char(char: str) -> bool:
+    """A letter or a decimal digit: what [\\p{L}\\d] matches, the rule patterns' word boundary."""
+    return char.isalpha() or char.isdecimal()
+
+
 @dataclass(frozen=True, eq=False)
 class PrefixIndex:
-    """Which patterns of a family (by their position in it) can begin with which prefixes. Members that
-    cannot be indexed (`everywhere`) are candidates at every offset. For patterns that begin with a left
-    word boundary ("not after a letter or digit"), as all rule patterns do: a match then begins where a
-    word begins, or at one of the few other characters (`symbols`, such as "(" or "±") a member begins with."""
+    """Which patterns of a family (by their position in it) can begin with which prefixes, and an
+    Aho-Corasick automaton (pyahocorasick) that finds every prefix in a text in one pass in C. Members
+    that cannot be indexed (`everywhere`) are candidates at every offset.
 
-    by_length: tuple[tuple[int, dict[str, tuple[int, ...]]], ...]
+    Meant for patterns that begin with a left word boundary ("not after a letter or digit"), as all rule
+    patterns do: a prefix that begins with a letter or digit counts only where a word begins; one that
+    begins with another character ("(", "±") counts wherever it is."""
+
+    members: dict[str, tuple[int, ...]]
     everywhere: tuple[int, ...] = ()
-    symbols: "regex.Pattern[str] | None" = None
 
     @classmethod
     def of(cls, patterns: list[str], length: int = PREFIX_LENGTH) -> "PrefixIndex":
@@ -136,60 +143,44 @@ class PrefixIndex:
                 continue
             for prefix in prefixes:
                 members.setdefault(prefix, []).append(i)
-        lengths = sorted({len(p) for p in members})
-        symbols = sorted({p[0] for p in members if not WORD.match(p[0])})
-        return cls(tuple((n, {p: tuple(m) for p, m in members.items() if len(p) == n}) for n in lengths),
-                   tuple(everywhere),
-                   regex.compile("[" + "".join(regex.escape(c) for c in symbols) + "]") if symbols else None)
+        return cls({p: tuple(m) for p, m in members.items()}, tuple(everywhere))
+
+    @functools.cached_property
+    def _automaton(self) -> "ahocorasick.Automaton":
+        automaton = ahocorasick.Automaton()
+        for prefix, members in self.members.items():
+            automaton.add_word(prefix, (len(prefix), _is_word_char(prefix[0]), members))
+        automaton.make_automaton()
+        return automaton
+
+    @functools.cached_property
+    def width(self) -> int:
+        return max(map(len, self.members), default=0)
 
     def members_at(self, text: str, position: int) -> tuple[int, ...]:
         """The patterns of the family that may match at `position` of `text`, in family order."""
-        return self._members(text[position:position + self.width].lower())
-
-    def _members(self, key: str) -> tuple[int, ...]:
-        found: tuple[int, ...] = ()
-        for n, keys in self.by_length:
-            hit = keys.get(key[:n])
-            if hit:
-                found = found + hit if found else hit
-        if self.everywhere:
-            found += self.everywhere
-        return tuple(sorted(set(found))) if len(found) > 1 else found
+        key = text[position:position + self.width].lower()
+        found = {m for prefix, members in self.members.items() if key.startswith(prefix) for m in members}
+        return tuple(sorted(found.union(self.everywhere)))
 
     def candidates(self, text: str, start: int = 0, end: int | None = None) -> list[tuple[int, tuple[int, ...]]]:
         """(offset, members), in order, wherever in text[start:end] some pattern of the family may begin."""
         end = len(text) if end is None else end
         if self.everywhere:
             return [(offset, self.members_at(text, offset)) for offset in range(start, end)]
-        # Most words begin as no prefix does: a word is kept only if its first GATE letters begin some
-        # prefix (or are one), one set lookup in a comprehension; the few kept are looked up in full.
-        gate, short = self.gate
-        if short:
-            offsets = [m.start() for m in WORD.finditer(text, start, end)
-                       if (key := text[m.start():m.start() + GATE].lower()) in gate
-                       or key[:1] in short or key[:2] in short]
-        else:
-            offsets = [m.start() for m in WORD.finditer(text, start, end)
-                       if text[m.start():m.start() + GATE].lower() in gate]
-        if self.symbols is not None:
-            offsets = sorted(offsets + [m.start() for m in self.symbols.finditer(text, start, end)])
-        found = []
-        for offset in offsets:
-            members = self.members_at(text, offset)
-            if members:
-                found.append((offset, members))
-        return found
-
-    @functools.cached_property
-    def width(self) -> int:
-        return self.by_length[-1][0] if self.by_length else 0
-
-    @functools.cached_property
-    def gate(self) -> tuple[frozenset[str], frozenset[str]]:
-        """The first GATE characters of every prefix that long, and the prefixes shorter than that."""
-        prefixes = [p for _, keys in self.by_length for p in keys]
-        return (frozenset(p[:GATE] for p in prefixes if len(p) >= GATE),
-                frozenset(p for p in prefixes if len(p) < GATE))
+        if not self.members:
+            return []
+        segment = text[start:min(len(text), end + self.width)]
+        lowered = segment.lower()
+        if len(lowered) != len(segment):   # a letter whose lower case is longer ("İ"): offsets would drift
+            return [(o, m) for o in range(start, end) if (m := self.members_at(text, o))]
+        found: dict[int, tuple[int, ...]] = {}
+        for last, (size, at_word, members) in self._automaton.iter(lowered):
+            offset = start + last - size + 1
+            if offset >= end or (at_word and offset > 0 and _is_word_char(text[offset - 1])):
+                continue
+            found[offset] = found[offset] + members if offset in found else members
+        return [(o, tuple(sorted(set(m))) if len(m) > 1 else m) for o, m in sorted(found.items())]
 
 
 def find_each(patterns: "list[regex.Pattern[str]]", index: PrefixIndex, text: str, start: int = 0,
