@@ -12,12 +12,11 @@ from dataclasses import dataclass
 import regex
 
 from extractor.literals import PrefixIndex
-from extractor.ruledata import Rule, load_rules
+from extractor.ruledata import Rule, load_rules, rule_regex
 
 CUES_FILE = "cues.yaml"
 QUALIFIERS_FILE = "qualifiers.yaml"
 MATCH_TIMEOUT_S = 5.0
-_FLAGS = regex.IGNORECASE | regex.V1
 
 
 @dataclass(frozen=True)
@@ -47,11 +46,11 @@ class _QualifierPatterns:
 @functools.lru_cache(maxsize=1)
 def _qualifier_patterns() -> _QualifierPatterns:
     before_rules = load_rules(QUALIFIERS_FILE, "before")
-    before = [(regex.compile(rf"(?<![\p{{L}}\d])(?:{r.pattern})\s*$", _FLAGS), r) for r in before_rules]
-    after = [(regex.compile(rf"^\s*(?:{r.pattern})(?![\p{{L}}\d])", _FLAGS), r)
+    before = [(rule_regex(rf"(?<![\p{{L}}\d])(?:{r.pattern})\s*$"), r) for r in before_rules]
+    after = [(rule_regex(rf"^\s*(?:{r.pattern})(?![\p{{L}}\d])"), r)
              for r in load_rules(QUALIFIERS_FILE, "after")]
     union = "|".join(f"(?:{r.pattern})" for r in before_rules)
-    return _QualifierPatterns(before, after, regex.compile(rf"(?r)(?<![\p{{L}}\d])(?:{union})\s*$", _FLAGS))
+    return _QualifierPatterns(before, after, rule_regex(rf"(?r)(?<![\p{{L}}\d])(?:{union})\s*$"))
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,7 @@ class _CuePatterns:
 @functools.lru_cache(maxsize=1)
 def _combined() -> _CuePatterns:
     rules = load_rules(CUES_FILE)
-    longest = tuple(regex.compile(rf"(?p)(?<![\p{{L}}\d])(?:{r.pattern})(?![\p{{L}}\d])", _FLAGS) for r in rules)
+    longest = tuple(rule_regex(rf"(?p)(?<![\p{{L}}\d])(?:{r.pattern})(?![\p{{L}}\d])") for r in rules)
     return _CuePatterns(longest, rules, PrefixIndex.of([r.pattern for r in rules]))
 
 

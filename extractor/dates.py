@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 import regex
 
 from extractor.literals import PrefixIndex, find_each
-from extractor.ruledata import Rule, load_rules
+from extractor.ruledata import Rule, load_rules, rule_regex
 from extractor.spans import longest_non_overlapping, windows
 
 RULES_FILE = "dates.yaml"
@@ -67,7 +67,6 @@ def lexicon() -> _DateLexicon:
     month, weekday, yw = w("month"), w("weekday"), w("year_word")
     year = r"(?P<y>(?:19|20|21)[0-9]{2})(?![0-9]|[.,][0-9])"
     ordinal = w("ordinal")
-    flags = regex.IGNORECASE | regex.V1
     b = r"(?<![\p{L}\d])"   # left word boundary that also refuses digits
     e = r"(?!\p{L})"
     patterns = [
@@ -80,21 +79,21 @@ def lexicon() -> _DateLexicon:
         ("year_range", rf"{b}(?P<y0>(?:19|20)[0-9]{{2}})\s*[-–—/]\s*{year}"),
         ("year", rf"{b}{year}{e}"),
     ]
-    compiled = [(name, regex.compile(p, flags)) for name, p in patterns]
-    anchor_before = regex.compile(
-        rf"(?:{w('anchor')}|{w('month_word')})\s*(?:(?:{yw}|{w('month_word')})\s+)?$", flags)
+    compiled = [(name, rule_regex(p)) for name, p in patterns]
+    anchor_before = rule_regex(
+        rf"(?:{w('anchor')}|{w('month_word')})\s*(?:(?:{yw}|{w('month_word')})\s+)?$")
     months = {alt.lower(): int(r.value) for r in rules if r.label == "month" for alt in r.pattern.split("|")}
     ordinals = {alt.lower(): int(r.value) for r in rules if r.label == "ordinal" for alt in r.pattern.split("|")}
     # Matched by pattern, not looked up by text: alternatives are regexes ("smt\.?").
-    label_value = [(regex.compile(rf"(?:{r.pattern})", flags), float(r.value or 0)) for r in rules
+    label_value = [(rule_regex(rf"(?:{r.pattern})"), float(r.value or 0)) for r in rules
                    if r.label in ("quarter", "semester", "end_of_period", "start_of_period")]
-    relative = [(regex.compile(rf"{b}(?:{r.pattern}){e}", flags), r)
+    relative = [(rule_regex(rf"{b}(?:{r.pattern}){e}"), r)
                 for r in rules if r.label.startswith("relative_")]
-    anchored_month = regex.compile(
+    anchored_month = rule_regex(
         rf"(?<=(?:{w('anchor')})\s+(?:(?:{w('month_word')})\s+)?)(?P<mon>{month}){e}"
-        rf"(?!\.?\s*(?:[0-9]|{yw}|[-–—/]|s\.?d\.?|hingga|sampai))", flags)  # not "Januari–September 2023"
+        rf"(?!\.?\s*(?:[0-9]|{yw}|[-–—/]|s\.?d\.?|hingga|sampai))")  # not "Januari–September 2023"
     fallback_rules = [r for r in rules if r.label == "fallback"]
-    fallback = regex.compile("|".join(f"(?:{r.pattern})" for r in fallback_rules), flags) if fallback_rules else None
+    fallback = rule_regex("|".join(f"(?:{r.pattern})" for r in fallback_rules)) if fallback_rules else None
     loose = [pattern for pattern, _ in relative] + [anchored_month] + ([fallback] if fallback else [])
     return _DateLexicon(compiled, anchor_before, months, ordinals, label_value, relative, anchored_month, fallback,
                         PrefixIndex.of([p for _, p in patterns]), loose, PrefixIndex.of([p.pattern for p in loose]))

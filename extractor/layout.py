@@ -11,7 +11,7 @@ from typing import Callable
 
 import regex
 
-from extractor.ruledata import Rule, load_rules
+from extractor.ruledata import Rule, load_rules, rule_regex
 
 RULES_FILE = "layout.yaml"
 MATCH_TIMEOUT_S = 5.0
@@ -63,7 +63,7 @@ class _LayoutRules:
 
 def _line_start_pattern(rules: list[Rule]) -> "regex.Pattern[str]":
     alternation = "|".join(f"(?:{r.pattern})" for r in rules) or r"(?!)"
-    return regex.compile(rf"^\s*(?:{alternation})(?!\p{{L}})", regex.IGNORECASE | regex.V1)
+    return rule_regex(rf"^\s*(?:{alternation})(?!\p{{L}})")
 
 
 @functools.lru_cache(maxsize=1)

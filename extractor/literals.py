@@ -24,7 +24,7 @@ PREFIX_LENGTH = 6   # Indonesian affixes (me-, ber-, pen-, ter-) make three lett
 # Syntax of the `regex` module that Python's parser does not know; for reading prefixes a Unicode property
 # is just some character class (which ends a literal prefix, as "." does).
 _REGEX_ONLY = re.compile(r"\\[pP]\{[^}]*\}|\\[pP][A-Za-z]")
-_VERSION_FLAGS = re.compile(r"\(\?[Vv][01]\)|\(\?p\)|\(\?r\)")
+_VERSION_FLAGS = re.compile(r"\(\?[Vv][01]\)|\(\?p\)|\(\?r\)|\(\?-f\)")
 # Where a word (a run of letters and digits) begins; the scans below try patterns only there.
 WORD = regex.compile(r"[\p{L}\d]+")
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import regex
 
 from extractor.literals import max_width
-from extractor.ruledata import Rule, RuleDataError, load_rules
+from extractor.ruledata import Rule, RuleDataError, load_rules, rule_regex
 from extractor.spans import windows
 
 RULES_FILE = "numbers.yaml"
@@ -73,7 +73,7 @@ def lexicon() -> _Lexicon:
     point_alt = (rf"|(?:{_alternation(points)})(?=[ ]+(?:{units_alt})(?!\p{{L}}))" if points else "")
     # One linear scan: optional currency, digits in any known format, optional scale, percent, suffix.
     # The leading lookahead lets the engine skip every position that cannot start a number (3x faster).
-    number_re = regex.compile(
+    number_re = rule_regex(
         rf"(?=(?:{_alternation(_by_label(rules, 'currency_prefix'))}|[0-9]))"
         rf"(?:(?<!\p{{L}})(?P<cur>(?:{_alternation(_by_label(rules, 'currency_prefix'))})[ ]?)|(?<![\p{{L}}\d.,]))"
         rf"(?P<num>{'|'.join(f'(?P<d{i}>{r.pattern})' for i, r in enumerate(digits))})"
@@ -82,18 +82,16 @@ def lexicon() -> _Lexicon:
         rf"(?:[ ]?(?P<mscale>(?-i:{_alternation(money_scales)}))(?!\p{{L}}))?"
         rf"(?:[ ]?(?P<pct>{_alternation(_by_label(rules, 'percent'))})(?!\p{{L}}))?"
         rf"(?:[ ](?P<cursuf>{_alternation(_by_label(rules, 'currency_suffix'))})(?!\p{{L}}))?",
-        regex.IGNORECASE | regex.V1,
     )
-    words_re = regex.compile(
+    words_re = rule_regex(
         rf"(?:(?<!\p{{L}})(?P<cur>(?:{_alternation(_by_label(rules, 'currency_prefix'))})[ ]?))?"
         rf"(?<!\p{{L}})(?P<words>(?:{word_alt})(?:[ ]+(?:{word_alt}{point_alt}))*)(?!\p{{L}})"
         rf"(?:[ ]?(?P<pct>{_alternation(_by_label(rules, 'percent'))})(?!\p{{L}}))?"
         rf"(?:[ ](?P<cursuf>{_alternation(_by_label(rules, 'currency_suffix'))})(?!\p{{L}}))?",
-        regex.IGNORECASE | regex.V1,
     )
     # Each not-number rule scans on its own: in one alternation "nomor 0811" (a legal-reference shape)
     # would consume the start of the phone number "0811-8165-165" and hide it.
-    not_number_res = tuple(regex.compile(r.pattern, regex.IGNORECASE | regex.V1)
+    not_number_res = tuple(rule_regex(r.pattern)
                            for r in _by_label(rules, "not_number"))
     word_rules: dict[str, Rule] = {}
     for rule in words + points:
