@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import regex
 
-from extractor.literals import max_width
+from extractor.literals import PrefixIndex, max_width
 from extractor.ruledata import Rule, RuleDataError, load_rules, rule_regex
 from extractor.spans import windows
 
@@ -45,7 +45,8 @@ class _Lexicon:
     word_rules: dict[str, Rule]      # lower-cased word -> rule (number words and word scales)
     scale_rules: list[tuple["regex.Pattern[str]", Rule]]
     digit_rules: list[Rule]          # in the order of the number regex's groups d0, d1, ...
-    first_words: frozenset[str]      # lower-cased words a run of number words can begin with
+    first_words: PrefixIndex         # where a run of number words can begin
+    longest_word: int                # characters in the longest number word
     reach: tuple[int, int]           # how far a number's currency, scale and percent words reach
 
 
@@ -100,13 +101,13 @@ def lexicon() -> _Lexicon:
     scale_rules = [(regex.compile(rf"^(?:{r.pattern})$", regex.IGNORECASE), r) for r in scales]
     # Money scales are case-sensitive single letters: "M", "T".
     scale_rules += [(regex.compile(rf"^(?:{r.pattern})$"), r) for r in money_scales]
-    first_words = frozenset(alt.lower() for rule in words for alt in rule.pattern.split("|"))
-    return _Lexicon(rules, number_re, words_re, not_number_res, word_rules, scale_rules, digits, first_words,
+    word_list = [alt for rule in words for alt in rule.pattern.split("|")]
+    return _Lexicon(rules, number_re, words_re, not_number_res, word_rules, scale_rules, digits,
+                    PrefixIndex.of([regex.escape(w) for w in word_list]), max(map(len, word_list), default=0),
                     _reach(rules))
 
 
 _DIGITS = regex.compile(r"\d+")
-_LETTERS = regex.compile(r"\p{L}+")
 
 
 def _reach(rules: tuple[Rule, ...]) -> tuple[int, int]:
@@ -312,7 +313,7 @@ def find_numbers(text: str) -> list[NumberMention]:
         if mention:
             found.append(mention)
     taken = _Intervals([(n.start, n.end) for n in found])
-    words = [(m.start(), m.end()) for m in _LETTERS.finditer(text) if m.group().lower() in lex.first_words]
+    words = [(offset, offset + lex.longest_word) for offset, _ in lex.first_words.candidates(text)]
     for m in _in_windows(lex.words_re, text, windows(words, text, before, after, whole_words=False)):
         if taken.overlaps(m.start(), m.end()):
             continue
