@@ -27,6 +27,7 @@ from typing import Any, Generic, TypeVar
 
 import yaml
 
+from extractor.literals import PrefixIndex, find_each
 from extractor.ruledata import Rule, RuleDataError, load_rules, load_yaml, rules_file
 
 PROVINCES_FILE = "regions/provinces.yaml"
@@ -265,12 +266,18 @@ class _Tokens:
         self.ends: list[int] = [m.end() for m in found]
         self.words: list[str] = [m.group() for m in found]
         self.keys = [w.casefold() for w in self.words]
-        # joined[k]: may word k continue a name that word k-1 is in? (Nearly every gap is one blank.)
-        gap_ok = self._gap_ok
-        self.joined = [False] + [
-            text[end:start] == " " or gap_ok(text[end:start], _NAME_GAP)
-            for end, start in zip(self.ends, self.starts[1:])
-        ]
+        self._joined: dict[int, bool] = {}
+
+    def joined(self, k: int) -> bool:
+        """May word k continue a name that word k-1 is in? Asked only around hopeful words, so answered
+        on demand (nearly every gap is one blank)."""
+        if k == 0:
+            return False
+        known = self._joined.get(k)
+        if known is None:
+            gap = self.text[self.ends[k - 1]:self.starts[k]]
+            known = self._joined[k] = gap == " " or self._gap_ok(gap, _NAME_GAP)
+        return known
 
     def __len__(self) -> int:
         return len(self.words)
@@ -285,7 +292,7 @@ class _Tokens:
     def run(self, i: int, limit: int) -> int:
         """How many words from i (at most `limit`) are joined like the words of one name."""
         n, joined, size = 1, self.joined, len(self.words)
-        while n < limit and i + n < size and joined[i + n]:
+        while n < limit and i + n < size and joined(i + n):
             n += 1
         return n
 
@@ -376,6 +383,7 @@ class Gazetteer:
         self._index(provinces, regencies, extras)
         self._prefixes = [(rule, re.compile(rf"(?<!\w)(?:{rule.pattern})(?!\w)", re.IGNORECASE))
                           for rule in prefixes]
+        self._prefix_index = PrefixIndex.of([rule.pattern for rule in prefixes])
         self._openers = {*self._names.reach, *self._country.reach, *self._stops.reach}
 
     @classmethod
@@ -431,28 +439,31 @@ class Gazetteer:
         toks = _Tokens(text)
         prefix_at = self._prefix_matches(text)
         found: list[RegionMention] = []
-        i = 0
-        starts, keys, openers = toks.starts, toks.keys, self._openers
-        while i < len(toks):
-            if keys[i] not in openers and starts[i] not in prefix_at:
-                i += 1   # the common case, without a call
+        openers = self._openers
+        # Only a word that opens some name, or where a prefix begins, can start a mention: those are
+        # picked out in one comprehension, and the scan jumps from one to the next.
+        hopeful = [i for i, (key, start) in enumerate(zip(toks.keys, toks.starts))
+                   if key in openers or start in prefix_at]
+        free = 0   # the first word not inside a mention found so far
+        for i in hopeful:
+            if i < free:
                 continue
             hit = self._hit_at(toks, i, prefix_at, strict_case)
             if hit is None:
-                i += 1
                 continue
             if hit.mention is not None:
                 found.append(hit.mention)
-            i = hit.next
+            free = hit.next
         return found
 
     def _prefix_matches(self, text: str) -> dict[int, tuple[int, Rule]]:
         """Start offset -> (end offset, rule) of the longest prefix starting there."""
         best: dict[int, tuple[int, Rule]] = {}
-        for rule, rx in self._prefixes:
-            for m in rx.finditer(text):
-                if m.end() > best.get(m.start(), (-1, rule))[0]:
-                    best[m.start()] = (m.end(), rule)
+        # Each prefix rule is tried only where a word begins as it can (literals.py), as its own scan would.
+        for i, m in find_each([rx for _, rx in self._prefixes], self._prefix_index, text):
+            rule = self._prefixes[i][0]
+            if m.end() > best.get(m.start(), (-1, rule))[0]:
+                best[m.start()] = (m.end(), rule)
         return best
 
     def _hit_at(self, toks: _Tokens, i: int, prefix_at: Mapping[int, tuple[int, Rule]],
