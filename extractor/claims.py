@@ -29,7 +29,7 @@ from extractor.cues import QUALIFIER_WINDOW, find_cues, qualifier_after, qualifi
 from extractor.dates import DateMention, find_dates, resolve
 from extractor.layout import Sentence, analyse, layout_rules
 from extractor.numbers import NumberMention, find_numbers
-from extractor.pipeline import MENTIONS, PRECOMPUTED, build_nlp
+from extractor.pipeline import MENTIONS, PRECOMPUTED, build_nlp, mention_of
 from extractor.regions import Gazetteer
 from extractor.spans import blank_outside
 from extractor.ruledata import RuleDataError, load_yaml
@@ -141,10 +141,10 @@ def _whole_of_sentence(number: Span, numbers: list[Span], cues: list[Span], text
     """ "Dari sembilan kabupaten/kota di Papua, baru lima yang sudah UHC": a bare number after a whole the
     sentence opened with ("Dari N <noun>") counts that noun."""
     for whole in numbers:
-        if whole._.mention.end > number._.mention.start:
+        if mention_of(whole).end > mention_of(number).start:
             break
-        before = qualifier_before(text[max(0, whole._.mention.start - QUALIFIER_WINDOW):whole._.mention.start])
-        noun = _next_cue(whole._.mention.end, cues, text)
+        before = qualifier_before(text[max(0, mention_of(whole).start - QUALIFIER_WINDOW):mention_of(whole).start])
+        noun = _next_cue(mention_of(whole).end, cues, text)
         if before is not None and before.label == "denominator" and noun is not None and noun.label_.startswith("unit_"):
             return noun
     return None
@@ -153,18 +153,18 @@ def _whole_of_sentence(number: Span, numbers: list[Span], cues: list[Span], text
 def _head_cue(number: Span, numbers: list[Span], cues: list[Span], text: str) -> Span | None:
     """The counted noun: the cue right after the number. A partitive borrows the noun of its whole:
     "17 dari 22 kabupaten/kota" and "Dari 24 kabupaten/kota, 23 di antaranya" count kabupaten/kota."""
-    head = _next_cue(number._.mention.end, cues, text)
+    head = _next_cue(mention_of(number).end, cues, text)
     if head is None:
         return _whole_of_sentence(number, numbers, cues, text)
     if head.label_ not in ("of_total", "among_them"):
         return head
     if head.label_ == "of_total":
-        whole = next((n for n in numbers if n._.mention.start >= head.end_char
-                      and not text[head.end_char:n._.mention.start].strip()), None)
-        return _next_cue(whole._.mention.end, cues, text) if whole is not None else None
-    earlier = [n for n in numbers if n._.mention.end <= number._.mention.start]
+        whole = next((n for n in numbers if mention_of(n).start >= head.end_char
+                      and not text[head.end_char:mention_of(n).start].strip()), None)
+        return _next_cue(mention_of(whole).end, cues, text) if whole is not None else None
+    earlier = [n for n in numbers if mention_of(n).end <= mention_of(number).start]
     for whole in reversed(earlier):
-        noun = _next_cue(whole._.mention.end, cues, text)
+        noun = _next_cue(mention_of(whole).end, cues, text)
         if noun is not None and noun.label_.startswith("unit_"):
             return noun
     return None
@@ -217,13 +217,13 @@ def _concept(number: Span, head: Span | None, cues: list[Span], clauses: _Clause
 
 def _part_of_population(number: Span, numbers: list[Span], cues: list[Span], text: str) -> bool:
     """ "1,79 juta jiwa dari 1,88 juta penduduk": persons counted out of a population are participants."""
-    after = _next_cue(number._.mention.end, cues, text)
+    after = _next_cue(mention_of(number).end, cues, text)
     if after is not None and after.label_.startswith("unit_"):
         after = _next_cue(after.end_char, cues, text)
     if after is None or after.label_ != "of_total":
         return False
-    whole = next((n for n in numbers if n._.mention.start >= after.end_char), None)
-    noun = _next_cue(whole._.mention.end, cues, text) if whole is not None else None
+    whole = next((n for n in numbers if mention_of(n).start >= after.end_char), None)
+    noun = _next_cue(mention_of(whole).end, cues, text) if whole is not None else None
     return noun is not None and noun.label_ == "population"
 
 
@@ -242,7 +242,7 @@ def _vetoed(number: Span, head: Span | None, cues: list[Span], clauses: _Clauses
         if cue.label_ == "other_topic":
             return True  # "cakupan imunisasi 95 persen", "5 juta peserta memakai aplikasi Mobile JKN"
     counted_other = head is not None and head.label_ == "unit_other"
-    return counted_other and number._.mention.kind == "count"  # "98 persen tahun ini" is still a percent
+    return counted_other and mention_of(number).kind == "count"  # "98 persen tahun ini" is still a percent
 
 
 def _is_date_or_year(mention: NumberMention, dates: list[DateMention]) -> bool:
@@ -356,11 +356,11 @@ def _pick_region(number: Span, regions: list[Span], clauses: _Clauses) -> str:
         # jumlah peserta ..." and "Kepala BPJS Kesehatan Cabang Sidoarjo ... di Kabupaten Sidoarjo ...".
         before = [r for r in regions if r.end <= number.start]
         if before:
-            level = min(LEVEL_RANK[r._.mention.region.level] for r in before)
-            chosen = [r for r in before if LEVEL_RANK[r._.mention.region.level] == level][-1]
+            level = min(LEVEL_RANK[mention_of(r).region.level] for r in before)
+            chosen = [r for r in before if LEVEL_RANK[mention_of(r).region.level] == level][-1]
         else:
             chosen = min(regions, key=lambda r: _distance(number, r, clauses))
-    run = [r._.mention for r in regions if r._.mention.end <= chosen._.mention.end]
+    run = [mention_of(r) for r in regions if mention_of(r).end <= mention_of(chosen).end]
     return salient_region(run)
 
 
@@ -374,7 +374,7 @@ def _figure_regions(regions: list[Span], cues: list[Span], text: str) -> list[Sp
     kept, org_end = [], None
     org_starts = [c.end_char for c in cues if c.label_ == "region_org"]
     for span in regions:
-        mention = span._.mention
+        mention = mention_of(span)
         if org_end is None and any(0 <= mention.start - end <= 2 for end in org_starts):
             org_end = mention.end
             continue
@@ -390,7 +390,7 @@ def _figure_regions(regions: list[Span], cues: list[Span], text: str) -> list[Sp
 
 def _common_province(regions: list[Span]) -> str:
     """Two or more different regencies/cities of one province (and nothing else): the province covers them."""
-    found = {r._.mention.region for r in regions}
+    found = {mention_of(r).region for r in regions}
     local = {r for r in found if r.level in ("kabupaten", "kota")}
     provinces = {r.province for r in local} | {r.canonical for r in found if r.level == "province"}
     if len(local) >= 2 and len(provinces) == 1 and all(r.level != "country" for r in found):
@@ -407,7 +407,7 @@ def _target_dated(span: Span, cues: list[Span], clauses: _Clauses) -> bool:
 def _pick_date(number: Span, dates: list[Span], cues: list[Span], clauses: _Clauses, status: str) -> str:
     usable = []
     for span in dates:
-        mention: DateMention = span._.mention
+        mention: DateMention = mention_of(span)
         if not mention.iso:
             continue
         if status == "actual" and _target_dated(span, cues, clauses):
@@ -473,19 +473,19 @@ def _claims_in_doc(doc: Doc, info: SentenceInfo, inherited: Context, reference: 
     dates = list(doc.spans["dates"])
     store = doc.user_data[MENTIONS]
     for span in dates:
-        store[span.kb_id] = resolve(span._.mention, reference)
+        store[span.kb_id] = resolve(mention_of(span), reference)
     text = doc.user_data[SENTENCE_TEXT]  # what the doc was made from (doc.text rebuilds it from tokens)
-    regions = _figure_regions([r for r in doc.spans["regions"] if r._.mention.start + offset >= line_prefix_end],
+    regions = _figure_regions([r for r in doc.spans["regions"] if mention_of(r).start + offset >= line_prefix_end],
                               cues, text)
     claims = []
     concepts_by_clause: dict[int, tuple[str, Span]] = {}
     numbers = list(doc.spans["numbers"])
     heads = {id(n): _head_cue(n, numbers, cues, text) for n in numbers}
     # Numbers that are figures at all (not a date's digits, not a year): only their nouns are taken.
-    date_mentions = [d._.mention for d in dates]
-    counted = {id(n) for n in numbers if not _is_date_or_year(n._.mention, date_mentions)}
+    date_mentions = [mention_of(d) for d in dates]
+    counted = {id(n) for n in numbers if not _is_date_or_year(mention_of(n), date_mentions)}
     for number in numbers:
-        mention: NumberMention = number._.mention
+        mention: NumberMention = mention_of(number)
         if not _may_be_figure(mention, date_mentions):
             continue
         head = heads[id(number)]

@@ -96,6 +96,7 @@ def find_cues(text: str) -> list[CueMention]:
 QUALIFIER_WINDOW = 80
 
 
+@functools.lru_cache(maxsize=1024)   # a sentence asks again for the numbers before each bare one
 def qualifier_before(left: str) -> Qualifier | None:
     """The qualifier that ends exactly where the number begins; `left` is the text before the number.
     Vetoes (criteria, change) win over bounds, since "minimal lebih dari" is still a threshold."""
