@@ -203,9 +203,10 @@ def _scale_rule(text: str, lex: _Lexicon) -> Rule | None:
     return None
 
 
-def _digit_rule(m: "regex.Match[str]", lex: _Lexicon) -> Rule:
+def _digit_rule(groups: tuple[str | None, ...], lex: _Lexicon) -> Rule:
     """The digits rule whose alternative matched (groups d0, d1, ... follow the rule order)."""
-    return next(rule for i, rule in enumerate(lex.digit_rules) if m.group(f"d{i}") is not None)
+    at = lex.number_re.groupindex
+    return next(rule for i, rule in enumerate(lex.digit_rules) if groups[at[f"d{i}"] - 1] is not None)
 
 
 class _Intervals:
@@ -235,23 +236,26 @@ class _Intervals:
 
 
 def _from_digits(m: "regex.Match[str]", lex: _Lexicon) -> NumberMention | None:
-    num = m.group("num")
-    rule = _digit_rule(m, lex)
-    scale_text, money_text = m.group("scale"), m.group("mscale")
-    currency = bool(m.group("cur") or m.group("cursuf"))
-    percent = bool(m.group("pct"))
+    # Groups are read by position, all at once: by name, each costs as much as all of them (regex module).
+    at = lex.number_re.groupindex
+    groups = m.groups()
+    num, cur, cursuf = groups[at["num"] - 1], groups[at["cur"] - 1], groups[at["cursuf"] - 1]
+    rule = _digit_rule(groups, lex)
+    scale_text, money_text = groups[at["scale"] - 1], groups[at["mscale"] - 1]
+    currency = bool(cur or cursuf)
+    percent = bool(groups[at["pct"] - 1])
     end = m.end()
     if money_text and not currency:
         # "3M" outside a rupiah amount: the letter is not ours; the quote ends before it.
-        end = m.start("mscale") if not m.group("pct") else end
+        end = m.start(at["mscale"]) if not percent else end
         money_text = None
     scale_rule = _scale_rule(scale_text or money_text, lex) if (scale_text or money_text) else None
     if rule.label == "digits_decimal_dot" and not (scale_rule or percent):
         return None  # "2.83" alone is more likely a list item or a version than a decimal figure
     value = _digits_value(num, rule.label) * (scale_rule.value if scale_rule else 1.0)
-    start = m.start("cur") if m.group("cur") else m.start("num")
-    if not m.group("cur") and not m.group("cursuf") and not percent and not scale_rule:
-        end = m.end("num")
+    start = m.start(at["cur"]) if cur else m.start(at["num"])
+    if not cur and not cursuf and not percent and not scale_rule:
+        end = m.end(at["num"])
     return NumberMention(
         start=start,
         end=end,
@@ -306,8 +310,9 @@ def find_numbers(text: str) -> list[NumberMention]:
     digit_windows = windows(((m.start(), m.end()) for m in _DIGITS.finditer(text)), text, before, after,
                             whole_words=False)
     found: list[NumberMention] = []
+    num = lex.number_re.groupindex["num"]
     for m in _in_windows(lex.number_re, text, digit_windows):
-        if blocked.contains(m.start("num"), m.end("num")):
+        if blocked.contains(m.start(num), m.end(num)):
             continue
         mention = _from_digits(m, lex)
         if mention:
