@@ -124,12 +124,15 @@ def _raw_lines(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _roles(text: str, spans: list[tuple[int, int]], rules: _LayoutRules, dateline_ends: list[int],
+DatelineEnd = Callable[[int], int]
+
+
+def _roles(text: str, spans: list[tuple[int, int]], rules: _LayoutRules, dateline_end: DatelineEnd,
            word_counts: list[int]) -> list[str]:
     roles: list[str] = []
     in_tail = False
     after_related = False
-    for (start, end), dateline_end, words in zip(spans, dateline_ends, word_counts):
+    for (start, end), words in zip(spans, word_counts):
         line = text[start:end]
         if in_tail or rules.tail.match(line):
             in_tail = True
@@ -148,7 +151,7 @@ def _roles(text: str, spans: list[tuple[int, int]], rules: _LayoutRules, datelin
         after_related = False
         if rules.furniture.match(line):
             roles.append("furniture")
-        elif dateline_end > start:
+        elif dateline_end(start) > start:
             roles.append("body")  # "KBRN, Jakarta: ..." opens a story; it is no table row
         elif line.endswith(":"):
             roles.append("header")
@@ -161,7 +164,7 @@ def _roles(text: str, spans: list[tuple[int, int]], rules: _LayoutRules, datelin
     return roles
 
 
-def _title_and_lead(text: str, spans, roles, dateline_ends: list[int],
+def _title_and_lead(text: str, spans, roles, dateline_end: DatelineEnd,
                     word_counts: list[int]) -> tuple[int | None, int | None]:
     # A headline has enough words and no closing period (photo captions end with one).
     candidates = [i for i, (s, e) in enumerate(spans)
@@ -169,7 +172,7 @@ def _title_and_lead(text: str, spans, roles, dateline_ends: list[int],
     title = next((i for i in candidates if not text[spans[i][1] - 1] == "."), next(iter(candidates), None))
     after = (title + 1) if title is not None else 0
     body = [i for i in range(after, len(spans)) if roles[i] == "body"]
-    lead = next((i for i in body if dateline_ends[i] > spans[i][0]), None)
+    lead = next((i for i in body if dateline_end(spans[i][0]) > spans[i][0]), None)
     if lead is None and title is not None:
         headline = text[spans[title][0]:spans[title][1]]
         lead = next((i for i in body if word_counts[i] >= LEAD_MIN_WORDS
@@ -204,16 +207,17 @@ def analyse(text: str, is_place: PlaceTest | None = None) -> Layout:
     a caption's "Arsip - " does not); without it every such prefix counts."""
     rules = layout_rules()
     spans = _raw_lines(text)
-    # Where each line's dateline prefix ends (== its start if none): asked for roles, lead and prefix.
-    dateline_ends = [_dateline_end(text, start, rules, is_place) for start, _ in spans]
+    # Where a line's dateline prefix ends (== its start if none): asked for roles, lead and prefix, and
+    # only of lines that are not page furniture, so found on demand, once per line.
+    dateline_end = functools.lru_cache(maxsize=None)(lambda start: _dateline_end(text, start, rules, is_place))
     word_counts = [_word_count(text[start:end]) for start, end in spans]
-    roles = _roles(text, spans, rules, dateline_ends, word_counts)
-    title, lead = _title_and_lead(text, spans, roles, dateline_ends, word_counts)
+    roles = _roles(text, spans, rules, dateline_end, word_counts)
+    title, lead = _title_and_lead(text, spans, roles, dateline_end, word_counts)
     lines: list[Line] = []
     sentences: list[Sentence] = []
     for i, (start, end) in enumerate(spans):
         role = "title" if i == title else "lead" if i == lead else roles[i]
-        prefix_end = dateline_ends[i] if role in ("lead", "body") else start
+        prefix_end = dateline_end(start) if role in ("lead", "body") else start
         lines.append(Line(i, start, end, role, prefix_end, word_counts[i]))
         for s, e in split_sentences(text, start, end):
             sentences.append(Sentence(s, e, i, role))
