@@ -259,6 +259,12 @@ def _may_be_figure(mention: NumberMention, dates: list[DateMention]) -> bool:
     return not (mention.kind == "count" and mention.is_decimal and not mention.has_scale)
 
 
+def _holds_figure(share: dict[str, list]) -> bool:
+    """The pre-filter: does a sentence (its share of the article's mentions) hold a number that can be a
+    figure? Only such a sentence can hold a claim; the rest are neither tokenized nor searched for cues."""
+    return any(_may_be_figure(n, share["dates"]) for n in share["numbers"])
+
+
 def _bare_count(mention: NumberMention, head: Span | None) -> bool:
     return mention.kind == "count" and not mention.has_scale and head is None
 
@@ -628,8 +634,7 @@ def extract_claims(view: str, published: str = "") -> list[Claim]:
     # in table headers (what the rows below count).
     for sentence in sentences:
         share = shares[sentence.start]
-        wanted = (any(_may_be_figure(n, share["dates"]) for n in share["numbers"])
-                  or sentence.role in ("title", "lead", "header") or _cells(view[sentence.start:sentence.end]))
+        wanted = (_holds_figure(share) or sentence.role in ("title", "lead", "header") or _cells(view[sentence.start:sentence.end]))
         shares[sentence.start]["cues"] = find_cues(view[sentence.start:sentence.end]) if wanted else []
     marked = {s.start: (shares[s.start]["dates"], shares[s.start]["regions"],
                         [c.end for c in shares[s.start]["cues"] if c.label == "target"]) for s in sentences}
@@ -644,8 +649,7 @@ def _assemble(view: str, layout, article, shares: dict[int, dict[str, list]], se
               nlp) -> list[Claim]:
     # The pre-filter: only a sentence with a number that can be a figure can hold a claim (regex scans
     # found them, with exact offsets); only such sentences are tokenized and assembled.
-    candidates = [s for s in sentences
-                  if any(_may_be_figure(n, shares[s.start]["dates"]) for n in shares[s.start]["numbers"])]
+    candidates = [s for s in sentences if _holds_figure(shares[s.start])]
     made = []
     for sentence in candidates:
         doc = nlp.make_doc(view[sentence.start:sentence.end])

@@ -12,9 +12,10 @@ from corpus_params import corpus_cases, rule_examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from extractor import numbers
 from extractor.numbers import find_numbers, lexicon, parse_number
 from extractor.reader import matching_view
-from extractor.ruledata import load_yaml
+from extractor.ruledata import Rule, RuleDataError, load_yaml
 
 CORPUS = load_yaml("numbers.corpus.yaml")
 PROPERTY = settings(max_examples=200, deadline=None)
@@ -162,3 +163,13 @@ def test_rupiah_no_cents_round_trip(n: int, prefix: str) -> None:
 ], ids=lambda t: f"{t[:12]!r}x{len(t)}")
 def test_adversarial_input(text: str) -> None:
     assert isinstance(find_numbers(text), list)
+
+
+def test_rules_whose_suffix_has_no_bounded_width_are_refused():
+    # The number patterns run in windows as wide as the rules reach (numbers._reach): a currency or scale
+    # pattern with no bounded width would make those windows unsafe, so it is a data error.
+    rules = tuple(r for r in numbers.lexicon().rules if r.label != "currency_prefix")
+    unbounded = Rule(id="num.currency.test", label="currency_prefix", pattern=r"Rp\s*")
+    with pytest.raises(RuleDataError, match="no bounded width"):
+        numbers._reach(rules + (unbounded,))
+    assert numbers._reach(numbers.lexicon().rules) == numbers.lexicon().reach

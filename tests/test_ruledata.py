@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import regex
 
-from extractor.ruledata import Rule, RuleDataError, load_rules, rules_file, rules_root
+from extractor.ruledata import Rule, RuleDataError, load_rules, rule_regex, rules_file, rules_root
 
 # Rule families that are plain Rule records, and the YAML section that holds them.
 RULE_FILES = [("numbers.yaml", "rules"), ("dates.yaml", "rules"), ("cues.yaml", "rules"),
@@ -77,3 +77,10 @@ def test_lexicon_alternatives_stand_alone(rule):
     for alternative in rule.pattern.split("|"):
         regex.compile(alternative)
         assert alternative.count("(") == alternative.count(")"), (rule.id, alternative)
+
+
+def test_rule_regex_is_version_1_case_insensitive_with_simple_folding():
+    pattern = rule_regex(r"(?p)peserta(?: JKN)?|peserta")
+    assert pattern.match("PESERTA jkn").group() == "PESERTA jkn"   # POSIX: the longest alternative
+    assert not pattern.flags & regex.FULLCASE
+    assert rule_regex(r"\p{Lu}+", ignore_case=False).match("abc") is None
