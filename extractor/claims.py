@@ -179,8 +179,8 @@ def _concept(number: Span, head: Span | None, cues: list[Span], clauses: _Clause
     `other_heads` are the counted nouns of the sentence's other numbers: "1,79 juta jiwa dari 1,88 juta
     penduduk" -- "penduduk" is what the 1,88 juta counts, not the 1,79 juta."""
     clause = clauses[number.start]
-    concept_cues = [c for c in cues if c.label_ in CONCEPT_LABELS and c is not head
-                    and not any(c is h for h in other_heads)]
+    others = {id(h) for h in other_heads}
+    concept_cues = [c for c in cues if c.label_ in CONCEPT_LABELS and c is not head and id(c) not in others]
     same = [c for c in concept_cues if clauses[c.start] == clause]
     for predicate in PREDICATES:
         # A predicate after the number says what it is ("500 ribuan penduduk yang belum terdaftar");
