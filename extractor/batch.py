@@ -18,7 +18,7 @@ that cannot be listed. `process_file` turns each into exactly one FileResult, an
              process that died on it
 
 Symlinks to files are followed (once: the link's own path gives the doc_id); symlinks to folders are
-not. Results come in the sorted order of the paths, whatever the number of workers.
+not. Results come in the table's order of the paths (by doc_id, then path), whatever the number of workers.
 
 Limits (bounded work per file):
   MAX_FILE_BYTES    8 MiB: larger files are skipped unread (an HTML page with scripts is rarely 2 MiB).
@@ -35,8 +35,10 @@ Limits (bounded work per file):
   The `regex` patterns of the matchers carry their own 5 s timeout (a timeout fails that file only);
   the regions finder's `re` patterns have none, and the time limit covers them.
 
-Output: the facts table goes to a temporary file renamed into place (facts.write_table): a failed or
-killed run leaves the previous table whole. `write_errors` writes the non-extracted files as CSV the
+Output: the facts table is streamed into a temporary file, an article's rows as soon as it is done, and
+renamed into place at the end (facts.TableWriter): a failed or killed run leaves the previous table whole,
+and a run holds one chunk of rows at a time, never the corpus's facts. Files are processed in the table's
+order (doc_id, then path), so the streamed rows come out sorted. `write_errors` writes the non-extracted files as CSV the
 same way. Same input, same bytes out, with any number of workers.
 
 Exit codes of `extractor extract` (Summary.exit_code):
@@ -48,6 +50,7 @@ from __future__ import annotations
 
 import csv
 import errno
+import itertools
 import os
 import signal
 import stat
@@ -56,12 +59,13 @@ import threading
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections import deque
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterator
 
-from extractor.facts import FactRow, atomic_output, csv_safe, facts_for, to_frame, write_table
+from extractor.facts import FactRow, TableWriter, atomic_output, csv_safe, facts_for
 from extractor.reader import ARTICLE_SUFFIXES, ArticleError, doc_id_for, read_article
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
@@ -79,6 +83,7 @@ class FileResult:
     status: str                 # extracted | skipped | failed
     reason: str = ""
     rows: tuple[FactRow, ...] = ()
+    rows_written: int = 0       # rows already written to the table and dropped (run_extract streams)
 
 
 @dataclass
@@ -90,7 +95,7 @@ class Summary:
 
     @property
     def facts(self) -> int:
-        return sum(len(r.rows) for r in self.results)
+        return sum(len(r.rows) + r.rows_written for r in self.results)
 
     @property
     def problems(self) -> list[FileResult]:
@@ -273,72 +278,96 @@ def _crashed(path: Path, root: Path) -> FileResult:
                       "the worker process died while extracting it (crash or out of memory)")
 
 
-def _process_parallel(paths: list[Path], root: Path, workers: int, bar) -> list[FileResult]:
-    """In worker processes, results in path order. When a worker dies (segfault, OOM kill), the files
-    not finished are retried with one worker, which isolates the file that kills it: that one fails,
-    the others are extracted."""
-    done: dict[int, FileResult] = {}
-    pending = list(range(len(paths)))
+def _parallel_results(paths: list[Path], root: Path, workers: int, bar) -> Iterator[FileResult]:
+    """In worker processes, results in path order, as they come: at most AHEAD_PER_WORKER files per
+    worker are in flight, so finished results never pile up. When a worker dies (segfault, OOM kill),
+    the files not yet given out are retried with one worker, which isolates the file that kills it: that
+    one fails, the others are extracted."""
+    pending = deque(range(len(paths)))   # files whose result has not been given out yet
     n = workers
     while pending:
         try:
             with ProcessPoolExecutor(max_workers=n, initializer=_warm) as pool:
-                futures = [(i, pool.submit(process_file, paths[i], root)) for i in pending]
-                for i, future in futures:
-                    done[i] = future.result()
+                queue = iter(list(pending))
+                flight = deque((i, pool.submit(process_file, paths[i], root))
+                               for i in itertools.islice(queue, n * AHEAD_PER_WORKER))
+                while flight:
+                    i, future = flight.popleft()
+                    result = future.result()
+                    for j in itertools.islice(queue, 1):
+                        flight.append((j, pool.submit(process_file, paths[j], root)))
+                    pending.popleft()
                     bar.update()
-            pending = []
+                    yield result
         except BrokenProcessPool:
-            pending = [i for i in pending if i not in done]
             if n == 1 and pending:
-                culprit = pending.pop(0)
-                done[culprit] = _crashed(paths[culprit], root)
+                culprit = pending.popleft()
                 bar.update()
+                yield _crashed(paths[culprit], root)
             n = 1
-    return [done[i] for i in range(len(paths))]
 
 
-def _process_all(paths: list[Path], root: Path, workers: int, progress: bool) -> list[FileResult]:
+AHEAD_PER_WORKER = 4
+
+
+def _results(paths: list[Path], root: Path, workers: int, progress: bool) -> Iterator[FileResult]:
+    """One FileResult per path, in path order, as they are made."""
     from tqdm import tqdm
 
     bar = tqdm(total=len(paths), unit="file", file=sys.stderr, disable=not progress)
     try:
         if workers <= 1 or len(paths) < 2:
-            results = []
             for path in paths:
-                results.append(process_file(path, root))
+                result = process_file(path, root)
                 bar.update()
-            return results
-        return _process_parallel(paths, root, workers, bar)
+                yield result
+        else:
+            yield from _parallel_results(paths, root, workers, bar)
     finally:
         bar.close()
 
 
-def _one_per_doc_id(results: list[FileResult]) -> list[FileResult]:
-    """Two files with one doc_id (x.txt and x.html): the first in path order is kept, the other skipped."""
-    first: dict[str, str] = {}
-    out = []
-    for r in results:
-        if r.status == "extracted":
-            if r.doc_id in first:
-                r = FileResult(r.path, r.doc_id, "skipped", f"same doc_id as {first[r.doc_id]}, which was read")
-            else:
-                first[r.doc_id] = r.path
-        out.append(r)
-    return out
+def _table_order(paths: list[Path], root: Path) -> list[Path]:
+    """Paths in the facts table's order (by doc_id, then path), so rows can be written as they come and
+    still be sorted; x.txt before x.html keeps its place among files with one doc_id."""
+    def key(path: Path) -> tuple[str, str]:
+        try:
+            return doc_id_for(path, root), str(path)
+        except ValueError:
+            return "", str(path)
+    return sorted(paths, key=key)
+
+
+def _first_of_doc_id(result: FileResult, first: dict[str, str]) -> FileResult:
+    """Two files with one doc_id (x.txt and x.html): the first is kept, the other skipped."""
+    if result.status != "extracted":
+        return result
+    if result.doc_id in first:
+        return FileResult(result.path, result.doc_id, "skipped", f"same doc_id as {first[result.doc_id]}, which was read")
+    first[result.doc_id] = result.path
+    return result
 
 
 def run_extract(directory: Path, out: Path | None, workers: int | None = None,
-                progress: bool | None = None) -> Summary:
+                progress: bool | None = None, keep_rows: bool = False) -> Summary:
+    """Extract every file under `directory`, streaming the facts into the table `out` (written whole or
+    not at all): rows are written as each article is done and then dropped, so memory stays flat however
+    large the folder (`keep_rows` keeps them on the results, for callers that want them in memory)."""
     root = Path(directory)
     workers = workers or os.cpu_count() or 1
     progress = sys.stderr.isatty() if progress is None else progress
-    results = _one_per_doc_id(_process_all(list_files(root), root, workers, progress))
-    summary = Summary(results)
-    if out is not None:
-        rows = [row for r in results for row in r.rows]
-        write_table(to_frame(rows), Path(out))
-    return summary
+    paths = _table_order(list_files(root), root)   # before the table's temporary file exists
+    first: dict[str, str] = {}
+    results: list[FileResult] = []
+    with (TableWriter(Path(out)) if out is not None else nullcontext()) as table:
+        for result in _results(paths, root, workers, progress):
+            result = _first_of_doc_id(result, first)
+            if table is not None:
+                table.write(result.rows)
+            if not keep_rows and result.rows:
+                result = replace(result, rows=(), rows_written=len(result.rows))
+            results.append(result)
+    return Summary(results)
 
 
 def write_errors(summary, path: Path) -> int:

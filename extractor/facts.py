@@ -7,7 +7,7 @@ import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, astuple, fields
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import pandas as pd
 
@@ -126,3 +126,75 @@ def write_table(frame: pd.DataFrame, path: Path) -> None:
             frame.to_parquet(tmp, index=False)
         else:
             csv_frame(frame).to_csv(tmp, index=False, lineterminator="\n", encoding="utf-8")
+
+
+# Column types of the Parquet table, fixed up front: a stream of chunks must not let one chunk's dtypes
+# (an empty one's, say) decide the file's schema.
+NUMERIC_TYPES = {"value": "float64", "char_start": "int64", "char_end": "int64"}
+
+
+class TableWriter:
+    """The facts table written as a stream of chunks, whole or not at all: rows go to a temporary file
+    beside `path` as they come (CSV: the same formatting as write_table; Parquet: one row group per
+    chunk), and the file is renamed into place when the writer closes without an error. A run holds one
+    chunk of rows at a time, never the corpus. Chunks must come in table order (doc_id, char_start, metric)."""
+
+    def __init__(self, path: Path, chunk_rows: int = 4096) -> None:
+        self.path, self.chunk_rows = Path(path), chunk_rows
+        self.parquet = self.path.suffix.lower() == ".parquet"
+        self._pending: list[FactRow] = []
+        self._started = False
+
+    def __enter__(self) -> "TableWriter":
+        self._output = atomic_output(self.path)
+        self._tmp = self._output.__enter__()
+        self._parquet_writer = None
+        return self
+
+    def write(self, rows: Iterable[FactRow]) -> None:
+        self._pending.extend(rows)
+        if len(self._pending) >= self.chunk_rows:
+            self._flush()
+
+    def _flush(self) -> None:
+        frame = pd.DataFrame([astuple(r) for r in self._pending], columns=COLUMNS)
+        self._pending = []
+        if self.parquet:
+            self._write_parquet(frame)
+        else:
+            with open(self._tmp, "a" if self._started else "w", encoding="utf-8", newline="") as handle:
+                csv_frame(frame).to_csv(handle, index=False, header=not self._started, lineterminator="\n")
+        self._started = True
+
+    def _write_parquet(self, frame: pd.DataFrame) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        schema = pa.schema([(c, pa.from_numpy_dtype(NUMERIC_TYPES[c]) if c in NUMERIC_TYPES else pa.string())
+                            for c in COLUMNS])
+        table = pa.Table.from_pandas(frame.astype({c: t for c, t in NUMERIC_TYPES.items()}), schema=schema,
+                                     preserve_index=False)
+        if self._parquet_writer is None:
+            self._parquet_writer = pq.ParquetWriter(self._tmp, schema)
+        self._parquet_writer.write_table(table)
+
+    def __exit__(self, kind, error, trace) -> bool:
+        if kind is None:
+            try:
+                if self._pending or not self._started:
+                    self._flush()   # the last chunk, or the header of an empty table
+                self._close_parquet()
+            except BaseException as exc:   # a failed last write: no table, not a partial one
+                self._close_parquet()
+                self._output.__exit__(type(exc), exc, exc.__traceback__)
+                raise
+            self._output.__exit__(None, None, None)
+            return False
+        self._close_parquet()
+        self._output.__exit__(kind, error, trace)
+        return False
+
+    def _close_parquet(self) -> None:
+        if self._parquet_writer is not None:
+            writer, self._parquet_writer = self._parquet_writer, None
+            writer.close()

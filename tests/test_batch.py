@@ -89,7 +89,7 @@ def build_bad_folder(root: Path) -> dict[str, tuple[set[str], str]]:
 
 @pytest.fixture(scope="module")
 def corpus_alone(tmp_path_factory) -> Summary:
-    return run_extract(CORPUS, tmp_path_factory.mktemp("alone") / "facts.csv", workers=1, progress=False)
+    return run_extract(CORPUS, tmp_path_factory.mktemp("alone") / "facts.csv", workers=1, progress=False, keep_rows=True)
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +98,7 @@ def bad_run(tmp_path_factory):
     expected = build_bad_folder(root)
     out = root.parent / "facts.csv"
     started = time.perf_counter()
-    summary = run_extract(root, out, workers=1, progress=False)
+    summary = run_extract(root, out, workers=1, progress=False, keep_rows=True)
     elapsed = time.perf_counter() - started
     print(f"\nbad folder: {len(summary.results)} entries in {elapsed:.2f} s; {summary.line()}")
     for r in summary.results:
@@ -231,7 +231,7 @@ def test_an_exception_inside_one_article_is_reported_and_the_batch_goes_on(tmp_p
         return real(article)
 
     monkeypatch.setattr(batch, "facts_for", flaky)
-    summary = run_extract(tmp_path, tmp_path / "out.csv", workers=1, progress=False)
+    summary = run_extract(tmp_path, tmp_path / "out.csv", workers=1, progress=False, keep_rows=True)
     got = {r.doc_id: r for r in summary.results}
     assert got["b"].status == "failed" and got["b"].reason.startswith("ValueError: boom in the claims layer (at ")
     assert got["a"].status == got["c"].status == "extracted" and got["a"].rows
@@ -286,7 +286,7 @@ def test_a_dying_worker_fails_its_file_only(tmp_path, monkeypatch):
         return real(article)
 
     monkeypatch.setattr(batch, "facts_for", crash)
-    summary = run_extract(tmp_path, tmp_path / "out.csv", workers=2, progress=False)
+    summary = run_extract(tmp_path, tmp_path / "out.csv", workers=2, progress=False, keep_rows=True)
     got = {r.doc_id: r for r in summary.results}
     assert [r.doc_id for r in summary.results] == ["0", "1", "2", "3"]
     assert got["2"].status == "failed" and "worker process died" in got["2"].reason
@@ -303,7 +303,7 @@ def test_oversized_file_is_skipped_unread(tmp_path, monkeypatch):
 def test_duplicate_doc_ids_keep_the_first_file(tmp_path):
     shutil.copy(ARTICLES[0], tmp_path / "same.txt")
     (tmp_path / "same.html").write_text(NEWS_HTML, encoding="utf-8")
-    summary = run_extract(tmp_path, tmp_path / "out.csv", workers=1, progress=False)
+    summary = run_extract(tmp_path, tmp_path / "out.csv", workers=1, progress=False, keep_rows=True)
     got = {Path(r.path).name: r for r in summary.results}
     assert got["same.html"].status == "extracted"
     assert got["same.txt"].status == "skipped" and got["same.txt"].reason.startswith("same doc_id as ")
@@ -370,8 +370,9 @@ def test_a_failed_write_keeps_the_previous_table_and_leaves_no_temporary(tmp_pat
     run_extract(root, out, workers=1, progress=False)
     before = out.read_bytes()
 
-    def dies_midway(self, path, *args, **kwargs):
-        Path(path).write_bytes(before[: len(before) // 2])
+    def dies_midway(self, target, *args, **kwargs):   # a path or (streaming) an open file
+        half = before[: len(before) // 2]
+        target.write(half.decode("utf-8", "ignore")) if hasattr(target, "write") else Path(target).write_bytes(half)
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(pd.DataFrame, "to_csv", dies_midway)
@@ -399,3 +400,13 @@ def test_errors_file_is_written_atomically_and_neutralized(tmp_path, monkeypatch
     with pytest.raises(OSError):
         write_errors(summary, path)
     assert path.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["errors.csv"]
+
+
+def test_rows_are_streamed_to_the_table_not_held(tmp_path):
+    out = tmp_path / "facts.csv"
+    summary = run_extract(CORPUS, out, workers=2, progress=False)
+    assert summary.results and all(r.rows == () for r in summary.results)
+    assert summary.facts == len(pd.read_csv(out)) > 0
+    kept = run_extract(CORPUS, tmp_path / "kept.csv", workers=1, progress=False, keep_rows=True)
+    assert sum(len(r.rows) for r in kept.results) == summary.facts
+    assert (tmp_path / "kept.csv").read_bytes() == out.read_bytes()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from extractor.facts import (COLUMNS, NEUTRALIZED_COLUMNS, FactRow, csv_safe, facts_for, format_value, to_frame,
+from extractor.facts import (COLUMNS, TableWriter, NEUTRALIZED_COLUMNS, FactRow, csv_safe, facts_for, format_value, to_frame,
                              write_table)
 from extractor.reader import article_from_text
 
@@ -141,3 +141,44 @@ def test_adversarial_text_finishes_and_keeps_provenance(name):
         rows = []   # a matcher's own regex timeout: bounded, reported per file by the batch
     print(f"\n{name}: {len(text)} characters, {len(rows)} rows, {time.perf_counter() - started:.2f} s")
     assert all(text[r.char_start:r.char_end] == r.quote for r in rows)
+
+
+def _rows(n: int) -> list[FactRow]:
+    return [row(doc_id=f"d{i // 3:03d}", char_start=i, char_end=i + 2, value=float(i) + 0.5,
+                sentence=f"=kalimat {i}") for i in range(n)]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_streamed_table_equals_the_table_written_whole(tmp_path, suffix):
+    rows = _rows(10)
+    whole, streamed = tmp_path / f"whole{suffix}", tmp_path / f"streamed{suffix}"
+    write_table(to_frame(rows), whole)
+    with TableWriter(streamed, chunk_rows=3) as table:   # four chunks
+        for i in range(0, len(rows), 2):
+            table.write(rows[i:i + 2])
+    if suffix == ".csv":
+        assert streamed.read_bytes() == whole.read_bytes()
+    pd.testing.assert_frame_equal(pd.read_parquet(streamed) if suffix == ".parquet" else read_csv(streamed),
+                                  pd.read_parquet(whole) if suffix == ".parquet" else read_csv(whole),
+                                  check_dtype=False)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_streamed_empty_table_has_the_columns(tmp_path, suffix):
+    out = tmp_path / f"empty{suffix}"
+    with TableWriter(out):
+        pass
+    frame = pd.read_parquet(out) if suffix == ".parquet" else pd.read_csv(out)
+    assert list(frame.columns) == COLUMNS and frame.empty
+
+
+def test_a_stream_that_fails_leaves_the_previous_table_and_no_temporary(tmp_path):
+    out = tmp_path / "facts.csv"
+    write_table(to_frame(_rows(2)), out)
+    before = out.read_bytes()
+    with pytest.raises(RuntimeError):
+        with TableWriter(out, chunk_rows=1) as table:
+            table.write(_rows(5))          # flushed to the temporary file
+            raise RuntimeError("killed midway")
+    assert out.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["facts.csv"]
