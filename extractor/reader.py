@@ -33,6 +33,9 @@ _BLANKS = {"\r": " ", "\u00a0": " ", "\u202f": " ", "\u2007": " ", "\u2009": " "
            "\u200b": " ", "\u2060": " ", "\ufeff": " ", "\t": " ", "\u3000": " ", "\u2028": "\n",
            "\u2029": "\n", "\x0b": "\n", "\x0c": "\n", "\x85": "\n"}
 _VIEW_TABLE = str.maketrans(_BLANKS)
+# str.translate looks every character up in the table (0.1 ms for a 3 KB article): only texts holding
+# one of the odd blanks are translated, which one scan finds.
+_ODD_BLANK = re.compile("[" + re.escape("".join(_BLANKS)) + "]")
 _LONE_CR = re.compile(r"\r(?!\n)")
 
 # Binary detection: control characters other than tab, line feed, vertical tab, form feed and CR.
@@ -62,7 +65,7 @@ def matching_view(text: str) -> str:
     """The text with odd blanks made plain, same length: CRLF -> " \\n", a lone CR -> "\\n", NBSP -> " "."""
     if "\r" in text:
         text = _LONE_CR.sub("\n", text)
-    view = text.translate(_VIEW_TABLE)
+    view = text.translate(_VIEW_TABLE) if _ODD_BLANK.search(text) else text
     assert len(view) == len(text)
     return view
 
