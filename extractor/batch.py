@@ -307,7 +307,7 @@ def _parallel_results(paths: list[Path], root: Path, workers: int, bar) -> Itera
             n = 1
 
 
-AHEAD_PER_WORKER = 4
+AHEAD_PER_WORKER = 8   # files in flight per worker: enough to keep it busy, few enough to hold
 
 
 def _results(paths: list[Path], root: Path, workers: int, progress: bool) -> Iterator[FileResult]:
