@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import csv
 import errno
+import gc
 import itertools
 import os
 import signal
@@ -264,9 +265,13 @@ def list_files(root: Path) -> list[Path]:
 
 
 def _warm() -> None:
+    """Build the pipeline once, then move everything built so far (the tokenizer's 16 000 special cases,
+    rules, gazetteer) out of the garbage collector's sight: collections then only walk what articles
+    allocate (gc.freeze; a few per cent of run time)."""
     from extractor.pipeline import build_nlp
 
     build_nlp()
+    gc.freeze()
 
 
 def _crashed(path: Path, root: Path) -> FileResult:
@@ -317,6 +322,7 @@ def _results(paths: list[Path], root: Path, workers: int, progress: bool) -> Ite
     bar = tqdm(total=len(paths), unit="file", file=sys.stderr, disable=not progress)
     try:
         if workers <= 1 or len(paths) < 2:
+            _warm()
             for path in paths:
                 result = process_file(path, root)
                 bar.update()
