@@ -333,7 +333,7 @@ def _results(paths: list[Path], root: Path, workers: int, progress: bool) -> Ite
         bar.close()
 
 
-def _table_order(paths: list[Path], root: Path) -> list[Path]:
+def table_order(paths: list[Path], root: Path) -> list[Path]:
     """Paths in the facts table's order (by doc_id, then path), so rows can be written as they come and
     still be sorted; x.txt before x.html keeps its place among files with one doc_id."""
     def key(path: Path) -> tuple[str, str]:
@@ -362,7 +362,7 @@ def run_extract(directory: Path, out: Path | None, workers: int | None = None,
     root = Path(directory)
     workers = workers or os.cpu_count() or 1
     progress = sys.stderr.isatty() if progress is None else progress
-    paths = _table_order(list_files(root), root)   # before the table's temporary file exists
+    paths = table_order(list_files(root), root)   # before the table's temporary file exists
     first: dict[str, str] = {}
     results: list[FileResult] = []
     with (TableWriter(Path(out)) if out is not None else nullcontext()) as table:

@@ -7,14 +7,14 @@ Dask cluster (dask.distributed), for corpora larger than one machine can read in
   file, one article path per line; blank lines and lines starting with '#' are ignored; relative paths
   are relative to the list's folder), or a Python sequence of paths. Directory and list are opened
   on a worker, so they need only be reachable by the workers (a shared file system, same mount point).
-* Work: the paths are cut into partitions in their sorted order; a task runs `batch.process_file` on
+* Work: the paths are cut into partitions in the table's order (doc_id, then path); a task runs `batch.process_file` on
   each path of its partition and writes the partition's facts as Parquet to
   `partitions_dir/part-00000.parquet`, ... (default `out.parent / (out.stem + ".parts")`), atomically
   (facts.write_table). The partition files together are the facts table as a Parquet dataset
   (`pandas.read_parquet(partitions_dir)`).
-* Output: the merged table at `out` (CSV or Parquet by extension), built exactly as the local path
-  builds it (`facts.to_frame` over every row, then `facts.write_table`), so it is byte-for-byte the
-  file `extractor extract --workers N` writes for the same input.
+* Output: the merged table at `out` (CSV or Parquet by extension), streamed partition by partition as the
+  local path streams it (`facts.TableWriter`; the client holds one partition's rows at a time), so it is
+  byte-for-byte the file `extractor extract --workers N` writes for the same input.
 * Scheduler: an address ("tcp://host:8786", or any address a `distributed.Client` accepts), or None
   for a LocalCluster of 2 worker processes with one thread each and no dashboard.
 """
@@ -23,11 +23,11 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from extractor.batch import FileResult, Summary, list_files, process_file
-from extractor.facts import to_frame, write_table
+from extractor.batch import FileResult, Summary, list_files, process_file, table_order
+from extractor.facts import TableWriter, to_frame, write_table
 
 PART_PATTERN = "part-{:05d}.parquet"
 MAX_PARTITION = 500          # articles per partition at most: a task of ~10 s, small enough to balance
@@ -83,8 +83,8 @@ def _warm() -> None:
 
 
 def _run_partition(index: int, paths: Sequence[str], root: str, parts_dir: str) -> tuple[list[FileResult], int]:
-    """Extract one partition; write its facts as Parquet; return its results (with their rows, so the
-    client can build the merged table exactly as the local path does) and the rows written."""
+    """Extract one partition; write its facts as Parquet; return its results (with their rows, which the
+    client streams into the merged table, exactly as the local path writes it) and the rows written."""
     root_path = Path(root)
     results = [process_file(Path(p), root_path) for p in paths]
     rows = [row for r in results for row in r.rows]
@@ -141,18 +141,24 @@ def run_dask(paths_or_dir: str | Path | Sequence[str | Path], out: Path, schedul
             client.run(_warm)  # every worker builds its spaCy pipeline once, before the work
             n_threads = sum(client.nthreads().values())
             size = partition_size or _partition_size(len(paths), n_threads)
+            # In the table's order (doc_id, then path), so each partition's rows follow the last one's and
+            # the merged table is streamed partition by partition, never held whole on the client.
+            paths = [str(p) for p in table_order([Path(p) for p in paths], Path(base))]
             chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
             futures = [client.submit(_run_partition, i, chunk, base, str(parts_dir), pure=False)
                        for i, chunk in enumerate(chunks)]
-            gathered = client.gather(futures)  # in partition order, so results keep the sorted path order
+            results: list[FileResult] = []
+            with TableWriter(out) as table:
+                for future in futures:   # in partition order
+                    part_results, written = future.result()
+                    future.release()
+                    rows = [row for r in part_results for row in r.rows]
+                    if written != len(rows):
+                        raise RuntimeError(f"a partition holds {written} rows but its worker returned {len(rows)}")
+                    table.write(rows)
+                    results += [replace(r, rows=(), rows_written=len(r.rows)) for r in part_results]
     finally:
         if cluster is not None:
             cluster.close()
-    results = [r for part_results, _ in gathered for r in part_results]
-    rows = [row for r in results for row in r.rows]
-    written = sum(n for _, n in gathered)
-    if written != len(rows):
-        raise RuntimeError(f"partitions hold {written} rows but the workers returned {len(rows)}")
-    write_table(to_frame(rows), out)
     partitions = [parts_dir / PART_PATTERN.format(i) for i in range(len(chunks))]
     return DaskSummary(results, partitions=partitions, scheduler=address)
