@@ -61,7 +61,7 @@ class _CuePatterns:
 
 
 @functools.lru_cache(maxsize=1)
-def _combined() -> _CuePatterns:
+def _cue_patterns() -> _CuePatterns:
     rules = load_rules(CUES_FILE)
     longest = tuple(rule_regex(rf"(?p)(?<![\p{{L}}\d])(?:{r.pattern})(?![\p{{L}}\d])") for r in rules)
     return _CuePatterns(longest, rules, PrefixIndex.of([r.pattern for r in rules]))
@@ -70,7 +70,7 @@ def _combined() -> _CuePatterns:
 def find_cues(text: str) -> list[CueMention]:
     """All cue phrases in `text`, not overlapping; of two that overlap the longer wins ("keaktifan
     kepesertaan" is one `active` cue, not an `active` and a `participation` one)."""
-    patterns = _combined()
+    patterns = _cue_patterns()
     found: list[CueMention] = []
     position = 0
     # Leftmost-longest, as one search of all rules at every character would give: but each rule is tried
