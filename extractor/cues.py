@@ -82,7 +82,7 @@ def find_cues(text: str) -> list[CueMention]:
         best: "regex.Match[str] | None" = None
         best_rule = 0
         for i in members:
-            m = patterns.longest[i].match(text, start, timeout=MATCH_TIMEOUT_S)
+            m = patterns.longest[i].match(text, start)   # anchored: no timeout (see literals.find_each)
             if m and (best is None or m.end() > best.end()):
                 best, best_rule = m, i
         if best is not None:

@@ -155,7 +155,7 @@ def _loose_mentions(text: str, lex: _DateLexicon) -> list[DateMention]:
     They need no digits, so they are looked for in the whole text, at the words they can begin with."""
     found = []
     relative, month = len(lex.relative), len(lex.relative)
-    for i, m in find_each(lex.loose, lex.loose_index, text, timeout=MATCH_TIMEOUT_S):
+    for i, m in find_each(lex.loose, lex.loose_index, text):
         if i < relative:
             rule = lex.relative[i][1]
             unit = rule.label.removeprefix("relative_")
@@ -193,7 +193,7 @@ def find_dates(text: str) -> list[DateMention]:
     found: list[DateMention] = []
     patterns = [p for _, p in lex.patterns]
     for start, end in _windows(text):
-        for i, m in find_each(patterns, lex.fast_index, text, start, end, timeout=MATCH_TIMEOUT_S):
+        for i, m in find_each(patterns, lex.fast_index, text, start, end):
             name = lex.patterns[i][0]
             iso = _iso_from(name, m, lex)
             if iso:

@@ -104,7 +104,7 @@ def _dateline_end(text: str, start: int, rules: _LayoutRules, is_place: PlaceTes
     """End of the longest dateline prefix at `start` ("KONTAN.CO.ID - JAKARTA. " over "KONTAN.CO.ID - ")."""
     end = start
     for pattern, rule in rules.dateline:
-        m = pattern.match(text, start, timeout=MATCH_TIMEOUT_S)
+        m = pattern.match(text, start)   # anchored at a line start: no timeout (see literals.find_each)
         if m and (rule.label != "dateline_place" or is_place is None or is_place(m.group("place"))):
             end = max(end, m.end())
     return end

@@ -260,6 +260,10 @@ def test_the_time_limit_fails_one_file_only(tmp_path, monkeypatch):
 @pytest.mark.parametrize("name, text", [
     ("numbers-nbsp.txt", "1\u00a0" * 20_000),                 # 40 KB: minutes of claims work without the limit
     ("dots.txt", "Jumlah peserta " + "." * 30_000 + " x"),     # a backtracking sentence-end pattern
+    # Anchored matches at candidate words carry no regex timeout (it cost 1.5 us a call): long inputs for them.
+    ("cues.txt", "tidak terdaftar sebagai peserta JKN per hari " * 5_000 + "98 persen"),
+    ("blanks.txt", "per Mei" + " " * 200_000 + "2024 cakupan 98 persen"),
+    ("dateline.txt", "AMBON" + " ." * 50_000 + " - cakupan 98 persen\n" * 3),
 ])
 def test_pathological_text_is_bounded_by_the_limits(tmp_path, monkeypatch, name, text):
     monkeypatch.setattr(batch, "FILE_TIME_LIMIT_S", 2.0)
