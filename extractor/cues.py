@@ -16,7 +16,6 @@ from extractor.ruledata import Rule, load_rules, rule_regex
 
 CUES_FILE = "cues.yaml"
 QUALIFIERS_FILE = "qualifiers.yaml"
-MATCH_TIMEOUT_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -102,11 +101,12 @@ def qualifier_before(left: str) -> Qualifier | None:
     Vetoes (criteria, change) win over bounds, since "minimal lebih dari" is still a threshold."""
     window = left[-QUALIFIER_WINDOW:]
     patterns = _qualifier_patterns()
-    if not patterns.any_before.search(window, timeout=MATCH_TIMEOUT_S):
+    # An 80-character window is bounded work: no regex timeout (it costs more than these searches).
+    if not patterns.any_before.search(window):
         return None
     matches = []
     for pattern, rule in patterns.before:
-        m = pattern.search(window, timeout=MATCH_TIMEOUT_S)
+        m = pattern.search(window)
         if m:
             matches.append(Qualifier(rule.label, rule.id, len(window) - m.start()))
     vetoes = [q for q in matches if q.label in ("criteria", "change")]
@@ -117,7 +117,7 @@ def qualifier_before(left: str) -> Qualifier | None:
 def qualifier_after(right: str) -> Qualifier | None:
     """A qualifier that starts right after the number ("3 juta lebih"); `right` follows the number."""
     for pattern, rule in _qualifier_patterns().after:
-        m = pattern.match(right[:QUALIFIER_WINDOW], timeout=MATCH_TIMEOUT_S)
+        m = pattern.match(right[:QUALIFIER_WINDOW])
         if m:
             return Qualifier(rule.label, rule.id, m.end())
     return None
