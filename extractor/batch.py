@@ -286,36 +286,43 @@ def _crashed(path: Path, root: Path) -> FileResult:
                       "the worker process died while extracting it (crash or out of memory)")
 
 
+def _process_files(paths: list[Path], root: Path) -> list[FileResult]:
+    return [process_file(path, root) for path in paths]
+
+
 def _parallel_results(paths: list[Path], root: Path, workers: int, bar) -> Iterator[FileResult]:
-    """In worker processes, results in path order, as they come: at most AHEAD_PER_WORKER files per
-    worker are in flight, so finished results never pile up. When a worker dies (segfault, OOM kill),
-    the files not yet given out are retried with one worker, which isolates the file that kills it: that
-    one fails, the others are extracted."""
+    """In worker processes, results in path order, as they come. Files go out in tasks of TASK_FILES
+    (one task per file costs the pool more than a short article's extraction), at most AHEAD_PER_WORKER
+    tasks per worker in flight, so finished results never pile up. When a worker dies (segfault, OOM
+    kill), the files not yet given out are retried with one worker, one file per task, which isolates the
+    file that kills it: that one fails, the others are extracted."""
     pending = deque(range(len(paths)))   # files whose result has not been given out yet
-    n = workers
+    n, size = workers, TASK_FILES
     while pending:
         try:
             with ProcessPoolExecutor(max_workers=n, initializer=_warm) as pool:
-                queue = iter(list(pending))
-                flight = deque((i, pool.submit(process_file, paths[i], root))
-                               for i in itertools.islice(queue, n * AHEAD_PER_WORKER))
+                order = list(pending)
+                tasks = iter([order[i:i + size] for i in range(0, len(order), size)])
+                submit = lambda task: (task, pool.submit(_process_files, [paths[i] for i in task], root))  # noqa: E731
+                flight = deque(submit(task) for task in itertools.islice(tasks, n * AHEAD_PER_WORKER))
                 while flight:
-                    i, future = flight.popleft()
-                    result = future.result()
-                    for j in itertools.islice(queue, 1):
-                        flight.append((j, pool.submit(process_file, paths[j], root)))
-                    pending.popleft()
-                    bar.update()
-                    yield result
+                    task, future = flight.popleft()
+                    results = future.result()
+                    flight.extend(submit(t) for t in itertools.islice(tasks, 1))
+                    for result in results:
+                        pending.popleft()
+                        bar.update()
+                        yield result
         except BrokenProcessPool:
-            if n == 1 and pending:
+            if n == 1 and size == 1 and pending:
                 culprit = pending.popleft()
                 bar.update()
                 yield _crashed(paths[culprit], root)
-            n = 1
+            n, size = 1, 1
 
 
-AHEAD_PER_WORKER = 8   # files in flight per worker: enough to keep it busy, few enough to hold
+TASK_FILES = 8
+AHEAD_PER_WORKER = 4   # tasks in flight per worker: enough to keep it busy, few enough to hold
 
 
 def _results(paths: list[Path], root: Path, workers: int, progress: bool) -> Iterator[FileResult]:
