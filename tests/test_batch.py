@@ -264,6 +264,7 @@ def test_the_time_limit_fails_one_file_only(tmp_path, monkeypatch):
     ("cues.txt", "tidak terdaftar sebagai peserta JKN per hari " * 5_000 + "98 persen"),
     ("blanks.txt", "per Mei" + " " * 200_000 + "2024 cakupan 98 persen"),
     ("dateline.txt", "AMBON" + " ." * 50_000 + " - cakupan 98 persen\n" * 3),
+    ("window.txt", "Rp 1,2 juta " * 20_000),                    # one number window 240 000 characters long
 ])
 def test_pathological_text_is_bounded_by_the_limits(tmp_path, monkeypatch, name, text):
     monkeypatch.setattr(batch, "FILE_TIME_LIMIT_S", 2.0)
