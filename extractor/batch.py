@@ -55,6 +55,7 @@ import csv
 import errno
 import gc
 import itertools
+import multiprocessing
 import os
 import signal
 import stat
@@ -298,6 +299,8 @@ def _parallel_results(paths: list[Path], root: Path, workers: int, bar) -> Itera
     file that kills it: that one fails, the others are extracted."""
     pending = deque(range(len(paths)))   # files whose result has not been given out yet
     n, size = workers, TASK_FILES
+    if multiprocessing.get_start_method() == "fork":
+        _warm()   # built once here, shared by the forked workers (copy on write): none builds its own
     while pending:
         try:
             with ProcessPoolExecutor(max_workers=n, initializer=_warm) as pool:
