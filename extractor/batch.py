@@ -362,7 +362,8 @@ def _first_of_doc_id(result: FileResult, first: dict[str, str]) -> FileResult:
     if result.status != "extracted":
         return result
     if result.doc_id in first:
-        return FileResult(result.path, result.doc_id, "skipped", f"same doc_id as {first[result.doc_id]}, which was read")
+        return FileResult(result.path, result.doc_id, "skipped",
+                          f"same doc_id as {first[result.doc_id]}, which was read")
     first[result.doc_id] = result.path
     return result
 

@@ -634,7 +634,8 @@ def extract_claims(view: str, published: str = "") -> list[Claim]:
     # in table headers (what the rows below count).
     for sentence in sentences:
         share = shares[sentence.start]
-        wanted = (_holds_figure(share) or sentence.role in ("title", "lead", "header") or _cells(view[sentence.start:sentence.end]))
+        wanted = (_holds_figure(share) or sentence.role in ("title", "lead", "header")
+                  or _cells(view[sentence.start:sentence.end]))
         shares[sentence.start]["cues"] = find_cues(view[sentence.start:sentence.end]) if wanted else []
     marked = {s.start: (shares[s.start]["dates"], shares[s.start]["regions"],
                         [c.end for c in shares[s.start]["cues"] if c.label == "target"]) for s in sentences}
