@@ -143,7 +143,8 @@ def _whole_of_sentence(number: Span, numbers: list[Span], cues: list[Span], text
     for whole in numbers:
         if mention_of(whole).end > mention_of(number).start:
             break
-        before = qualifier_before(text[max(0, mention_of(whole).start - QUALIFIER_WINDOW):mention_of(whole).start])
+        start = mention_of(whole).start
+        before = qualifier_before(text[max(0, start - QUALIFIER_WINDOW):start])
         noun = _next_cue(mention_of(whole).end, cues, text)
         if before is not None and before.label == "denominator" and noun is not None and noun.label_.startswith("unit_"):
             return noun
@@ -632,9 +633,9 @@ def extract_claims(view: str, published: str = "") -> list[Claim]:
     shares = _share_out(found, sentences)
     # Cues matter only where a figure is, in headline and lead (their target cues mark target years) and
     # in table headers (what the rows below count).
+    figures = {s.start for s in sentences if _holds_figure(shares[s.start])}
     for sentence in sentences:
-        share = shares[sentence.start]
-        wanted = (_holds_figure(share) or sentence.role in ("title", "lead", "header")
+        wanted = (sentence.start in figures or sentence.role in ("title", "lead", "header")
                   or _cells(view[sentence.start:sentence.end]))
         shares[sentence.start]["cues"] = find_cues(view[sentence.start:sentence.end]) if wanted else []
     marked = {s.start: (shares[s.start]["dates"], shares[s.start]["regions"],
@@ -643,14 +644,14 @@ def extract_claims(view: str, published: str = "") -> list[Claim]:
     article = article_context(view, layout, gazetteer, published, national_above, marked, counts)
     # Only sentences that hold a number are tokenized: the rest only give context. (A spaCy memory zone
     # per article was measured: it made tokenizing 7x slower and memory no flatter, so there is none.)
-    return _assemble(view, layout, article, shares, sentences, build_nlp())
+    return _assemble(view, layout, article, shares, [s for s in sentences if s.start in figures], build_nlp())
 
 
-def _assemble(view: str, layout, article, shares: dict[int, dict[str, list]], sentences: list[Sentence],
+def _assemble(view: str, layout, article, shares: dict[int, dict[str, list]], candidates: list[Sentence],
               nlp) -> list[Claim]:
-    # The pre-filter: only a sentence with a number that can be a figure can hold a claim (regex scans
-    # found them, with exact offsets); only such sentences are tokenized and assembled.
-    candidates = [s for s in sentences if _holds_figure(shares[s.start])]
+    """Claims of the candidate sentences (the pre-filter: those with a number that can be a figure, found
+    by the regex scans with exact offsets); only they are tokenized. Every sentence still passes on its
+    table header, columns and context."""
     made = []
     for sentence in candidates:
         doc = nlp.make_doc(view[sentence.start:sentence.end])

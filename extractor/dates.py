@@ -43,11 +43,11 @@ class _DateLexicon:
     months: dict[str, int]
     ordinals: dict[str, int]
     label_value: list[tuple["regex.Pattern[str]", float]]   # quarter/semester/period words -> value
-    relative: list[tuple["regex.Pattern[str]", Rule]]
-    anchored_month: "regex.Pattern[str]"   # "per Agustus", "hingga Mei ini": a month with no year
-    fallback: "regex.Pattern[str] | None"
+    relative: list[Rule]                    # the relative rules, first in `loose`
     fast_index: PrefixIndex                 # where each fast form can begin
-    loose: list["regex.Pattern[str]"]       # relative dates, months without a year, fallback: whole text
+    # Scanned in the whole text: the relative rules, then the month with no year ("per Agustus",
+    # "hingga Mei ini"), then (when there are fallback rules) what dateparser is handed.
+    loose: list["regex.Pattern[str]"]
     loose_index: PrefixIndex
 
 
@@ -87,15 +87,15 @@ def lexicon() -> _DateLexicon:
     # Matched by pattern, not looked up by text: alternatives are regexes ("smt\.?").
     label_value = [(rule_regex(rf"(?:{r.pattern})"), float(r.value or 0)) for r in rules
                    if r.label in ("quarter", "semester", "end_of_period", "start_of_period")]
-    relative = [(rule_regex(rf"{b}(?:{r.pattern}){e}"), r)
-                for r in rules if r.label.startswith("relative_")]
+    relative = [r for r in rules if r.label.startswith("relative_")]
     anchored_month = rule_regex(
         rf"(?<=(?:{w('anchor')})\s+(?:(?:{w('month_word')})\s+)?)(?P<mon>{month}){e}"
         rf"(?!\.?\s*(?:[0-9]|{yw}|[-–—/]|s\.?d\.?|hingga|sampai))")  # not "Januari–September 2023"
     fallback_rules = [r for r in rules if r.label == "fallback"]
     fallback = rule_regex("|".join(f"(?:{r.pattern})" for r in fallback_rules)) if fallback_rules else None
-    loose = [pattern for pattern, _ in relative] + [anchored_month] + ([fallback] if fallback else [])
-    return _DateLexicon(compiled, anchor_before, months, ordinals, label_value, relative, anchored_month, fallback,
+    loose = [rule_regex(rf"{b}(?:{r.pattern}){e}") for r in relative] + [anchored_month]
+    loose += [fallback] if fallback else []
+    return _DateLexicon(compiled, anchor_before, months, ordinals, label_value, relative,
                         PrefixIndex.of([p for _, p in patterns]), loose, PrefixIndex.of([p.pattern for p in loose]))
 
 
@@ -154,10 +154,10 @@ def _loose_mentions(text: str, lex: _DateLexicon) -> list[DateMention]:
     """Relative dates ("tahun lalu"), months without a year ("per Agustus") and what dateparser reads.
     They need no digits, so they are looked for in the whole text, at the words they can begin with."""
     found = []
-    relative, month = len(lex.relative), len(lex.relative)
+    month = len(lex.relative)   # the index of the month-without-year pattern in `loose`
     for i, m in find_each(lex.loose, lex.loose_index, text):
-        if i < relative:
-            rule = lex.relative[i][1]
+        if i < month:
+            rule = lex.relative[i]
             unit = rule.label.removeprefix("relative_")
             found.append(DateMention(m.start(), m.end(), "", "anchored", rule.id, (unit, int(rule.value or 0))))
         elif i == month:
