@@ -22,14 +22,15 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Iterable
 
 import regex
-from spacy.tokens import Doc, Span
+from spacy.attrs import IS_PUNCT, LOWER, ORTH
+from spacy.tokens import Doc
 
 from extractor.context import COUNTRY, Context, SentenceInfo, article_context, salient_region
 from extractor.cues import QUALIFIER_WINDOW, find_cues, qualifier_after, qualifier_before
 from extractor.dates import DateMention, find_dates, resolve
 from extractor.layout import Sentence, analyse, layout_rules
 from extractor.numbers import NumberMention, find_numbers
-from extractor.pipeline import MENTIONS, PRECOMPUTED, build_nlp, mention_of
+from extractor.pipeline import PRECOMPUTED, TOKEN_ATTRS, Marked, build_nlp, marks_of, token_table
 from extractor.regions import Gazetteer
 from extractor.spans import blank_outside
 from extractor.ruledata import RuleDataError, load_yaml
@@ -101,71 +102,93 @@ class Claim:
 
 @dataclass(frozen=True)
 class _Clauses:
-    """Clause number of every token, and the clauses that open with an apposition word ("atau")."""
+    """Clause number of every token, the clauses that open with an apposition word ("atau"), and the
+    (label, clause) of every cue (the rules ask "is there a per_day cue in this number's clause?")."""
 
     ids: list[int]
     appositive: frozenset[int]
+    cue_labels: frozenset[tuple[str, int]] = frozenset()
 
     def __getitem__(self, token_index: int) -> int:
         return self.ids[token_index]
 
 
-def _clause_ids(doc: Doc) -> _Clauses:
-    """Punctuation and clause-break words open a new clause."""
+@functools.lru_cache(maxsize=1)
+def _break_hashes(vocab_strings) -> tuple[frozenset[int], frozenset[int], frozenset[int]]:
+    """Hashes of what opens a clause: punctuation (any run of the break marks, as a token's text), the
+    clause-break words and the apposition words (as lower-cased token text)."""
     rules = layout_rules()
+    marks = CLAUSE_MARKS
+    runs = {marks[i:j] for i in range(len(marks)) for j in range(i + 1, len(marks) + 1)}
+    add = vocab_strings.add
+    return (frozenset(add(r) for r in runs), frozenset(add(w) for w in rules.clause_breaks),
+            frozenset(add(w) for w in rules.appositions))
+
+
+CLAUSE_MARKS = ",;–—\"“”"   # punctuation that opens a clause; brackets do not ("(JKN)" is an apposition)
+
+
+_ORTH, _LOWER, _IS_PUNCT = (TOKEN_ATTRS.index(attr) for attr in (ORTH, LOWER, IS_PUNCT))   # columns of token_table
+
+
+def _clause_ids(doc: Doc, cues: list[Marked]) -> _Clauses:
+    """Punctuation and clause-break words open a new clause. Read from the doc's token table (hashes):
+    a Token object per token cost more than the rest of this function."""
+    punct_runs, breaks, appositions = _break_hashes(doc.vocab.strings)
     ids, appositive, current = [], set(), 0
-    for token in doc:
-        # Brackets are not breaks: "(JKN)" or "(RJTL)" is an apposition inside its clause.
-        if token.is_punct and token.text in ",;–—\"“”" or token.lower_ in rules.clause_breaks:
+    for row in token_table(doc).rows:
+        orth, lower, is_punct = row[_ORTH], row[_LOWER], row[_IS_PUNCT]
+        if is_punct and orth in punct_runs or lower in breaks:
             current += 1
-            if token.lower_ in rules.appositions:
+            if lower in appositions:
                 appositive.add(current)
         ids.append(current)
-    return _Clauses(ids, frozenset(appositive))
+    return _Clauses(ids, frozenset(appositive), frozenset((c.label_, ids[c.start]) for c in cues))
 
 
-def _distance(a: Span, b: Span, clauses: _Clauses) -> int:
+def _distance(a: Marked, b: Marked, clauses: _Clauses) -> int:
     gap = max(b.start - a.end, a.start - b.end, 0)
     return gap + CLAUSE_PENALTY * abs(clauses[a.start] - clauses[b.start])
 
 
-def _next_cue(end: int, cues: list[Span], text: str) -> Span | None:
-    """The cue that starts right at `end` (only blanks between)."""
+def _next_cue(end: int, cues: list[Marked], text: str) -> Marked | None:
+    """The cue that starts right at `end` (only blanks between). Only the first cue at or after `end` can:
+    cues come in text order, and the words of that one would stand between `end` and any later one."""
     for cue in cues:
-        if cue.start_char >= end and not text[end:cue.start_char].strip():
-            return cue
+        if cue.start_char >= end:
+            return None if text[end:cue.start_char].strip() else cue
     return None
 
 
-def _whole_of_sentence(number: Span, numbers: list[Span], cues: list[Span], text: str) -> Span | None:
+def _whole_of_sentence(number: Marked, numbers: list[Marked], cues: list[Marked], text: str) -> Marked | None:
     """ "Dari sembilan kabupaten/kota di Papua, baru lima yang sudah UHC": a bare number after a whole the
     sentence opened with ("Dari N <noun>") counts that noun."""
     for whole in numbers:
-        if mention_of(whole).end > mention_of(number).start:
+        if whole.mention.end > number.mention.start:
             break
-        start = mention_of(whole).start
+        start = whole.mention.start
         before = qualifier_before(text[max(0, start - QUALIFIER_WINDOW):start])
-        noun = _next_cue(mention_of(whole).end, cues, text)
+        noun = _next_cue(whole.mention.end, cues, text)
         if before is not None and before.label == "denominator" and noun is not None and noun.label_.startswith("unit_"):
             return noun
     return None
 
 
-def _head_cue(number: Span, numbers: list[Span], cues: list[Span], text: str) -> Span | None:
+def _head_cue(number: Marked, numbers: list[Marked], cues: list[Marked], text: str) -> Marked | None:
     """The counted noun: the cue right after the number. A partitive borrows the noun of its whole:
     "17 dari 22 kabupaten/kota" and "Dari 24 kabupaten/kota, 23 di antaranya" count kabupaten/kota."""
-    head = _next_cue(mention_of(number).end, cues, text)
+    head = _next_cue(number.mention.end, cues, text)
     if head is None:
         return _whole_of_sentence(number, numbers, cues, text)
     if head.label_ not in ("of_total", "among_them"):
         return head
     if head.label_ == "of_total":
-        whole = next((n for n in numbers if mention_of(n).start >= head.end_char
-                      and not text[head.end_char:mention_of(n).start].strip()), None)
-        return _next_cue(mention_of(whole).end, cues, text) if whole is not None else None
-    earlier = [n for n in numbers if mention_of(n).end <= mention_of(number).start]
+        whole = next((n for n in numbers if n.mention.start >= head.end_char
+                      and not text[head.end_char:n.mention.start].strip()), None)
+        return _next_cue(whole.mention.end, cues, text) if whole is not None else None
+    earlier = [n for n in numbers if n.mention.end <= number.mention.start]
     for whole in reversed(earlier):
-        noun = _next_cue(mention_of(whole).end, cues, text)
+        noun = _next_cue(whole.mention.end, cues, text)
         if noun is not None and noun.label_.startswith("unit_"):
             return noun
     return None
@@ -173,8 +196,8 @@ def _head_cue(number: Span, numbers: list[Span], cues: list[Span], text: str) ->
 
 # ------------------------------------------------------------------------------------ concept
 
-def _concept(number: Span, head: Span | None, cues: list[Span], clauses: _Clauses,
-             previous: dict[int, tuple[str, Span]], other_heads: list[Span]) -> tuple[str | None, Span | None]:
+def _concept(number: Marked, head: Marked | None, cues: list[Marked], clauses: _Clauses,
+             previous: dict[int, tuple[str, Marked]], other_heads: list[Marked]) -> tuple[str | None, Marked | None]:
     """The concept governing the number, and the cue that says so. `previous` maps a clause to the
     concept found for the last number in it: "98 persen atau 270 juta jiwa" restates one quantity.
     `other_heads` are the counted nouns of the sentence's other numbers: "1,79 juta jiwa dari 1,88 juta
@@ -216,19 +239,19 @@ def _concept(number: Span, head: Span | None, cues: list[Span], clauses: _Clause
     return None, None
 
 
-def _part_of_population(number: Span, numbers: list[Span], cues: list[Span], text: str) -> bool:
+def _part_of_population(number: Marked, numbers: list[Marked], cues: list[Marked], text: str) -> bool:
     """ "1,79 juta jiwa dari 1,88 juta penduduk": persons counted out of a population are participants."""
-    after = _next_cue(mention_of(number).end, cues, text)
+    after = _next_cue(number.mention.end, cues, text)
     if after is not None and after.label_.startswith("unit_"):
         after = _next_cue(after.end_char, cues, text)
     if after is None or after.label_ != "of_total":
         return False
-    whole = next((n for n in numbers if mention_of(n).start >= after.end_char), None)
-    noun = _next_cue(mention_of(whole).end, cues, text) if whole is not None else None
+    whole = next((n for n in numbers if n.mention.start >= after.end_char), None)
+    noun = _next_cue(whole.mention.end, cues, text) if whole is not None else None
     return noun is not None and noun.label_ == "population"
 
 
-def _vetoed(number: Span, head: Span | None, cues: list[Span], clauses: _Clauses, money: bool = False) -> bool:
+def _vetoed(number: Marked, head: Marked | None, cues: list[Marked], clauses: _Clauses, money: bool = False) -> bool:
     """A segment count, another subject, or a count of things outside the vocabulary ("30 lembaga"). Money
     is only vetoed by another subject ("anggaran stunting Rp 12,5 miliar"): a segment's budget is JKN money."""
     clause = clauses[number.start]
@@ -243,7 +266,7 @@ def _vetoed(number: Span, head: Span | None, cues: list[Span], clauses: _Clauses
         if cue.label_ == "other_topic":
             return True  # "cakupan imunisasi 95 persen", "5 juta peserta memakai aplikasi Mobile JKN"
     counted_other = head is not None and head.label_ == "unit_other"
-    return counted_other and mention_of(number).kind == "count"  # "98 persen tahun ini" is still a percent
+    return counted_other and number.mention.kind == "count"  # "98 persen tahun ini" is still a percent
 
 
 def _is_date_or_year(mention: NumberMention, dates: list[DateMention]) -> bool:
@@ -266,18 +289,15 @@ def _holds_figure(share: dict[str, list]) -> bool:
     return any(_may_be_figure(n, share["dates"]) for n in share["numbers"])
 
 
-def _bare_count(mention: NumberMention, head: Span | None) -> bool:
+def _bare_count(mention: NumberMention, head: Marked | None) -> bool:
     return mention.kind == "count" and not mention.has_scale and head is None
 
 
-def _has_in_clause(label: str, number: Span, cues: list[Span], clauses: _Clauses) -> bool:
-    return any(c.label_ == label and clauses[c.start] == clauses[number.start] for c in cues)
-
-
-def _metric(mention: NumberMention, concept: str | None, head: Span | None, number: Span,
-            cues: list[Span], clauses: _Clauses) -> MetricRule | None:
-    per_day = _has_in_clause("per_day", number, cues, clauses) and not (
-        head is not None and head.label_ == "per_period")
+def _metric(mention: NumberMention, concept: str | None, head: Marked | None, number: Marked,
+            cues: list[Marked], clauses: _Clauses) -> MetricRule | None:
+    clause = clauses[number.start]
+    in_clause = clauses.cue_labels
+    per_day = ("per_day", clause) in in_clause and not (head is not None and head.label_ == "per_period")
     head_label = head.label_ if head is not None else "none"
     for rule in metric_rules():
         if rule.kind != mention.kind:
@@ -292,7 +312,7 @@ def _metric(mention: NumberMention, concept: str | None, head: Span | None, numb
             continue
         if rule.requires_scale and not mention.has_scale:
             continue
-        if any(_has_in_clause(label, number, cues, clauses) for label in rule.vetoed_by):
+        if any((label, clause) in in_clause for label in rule.vetoed_by):
             continue
         if rule.min_value is not None and mention.value < rule.min_value:
             continue
@@ -304,7 +324,7 @@ def _metric(mention: NumberMention, concept: str | None, head: Span | None, numb
 
 # ------------------------------------------------------------------------------------- status
 
-def _projected(number: Span, cues: list[Span]) -> bool:
+def _projected(number: Marked, cues: list[Marked]) -> bool:
     """ "memperkirakan cakupan ... akan mencapai 95 persen": an estimate, so approx (and still actual)."""
     last = None
     for cue in cues:
@@ -313,7 +333,7 @@ def _projected(number: Span, cues: list[Span]) -> bool:
     return last == "projection"
 
 
-def _status(number: Span, cues: list[Span]) -> str:
+def _status(number: Marked, cues: list[Marked]) -> str:
     """Target when a target cue precedes the number in its sentence with no actual-marker between."""
     last = None
     for cue in cues:
@@ -322,7 +342,7 @@ def _status(number: Span, cues: list[Span]) -> str:
     return "target" if last == "target" else "actual"
 
 
-def _qualifier(mention: NumberMention, head: Span | None, text: str) -> tuple[str, bool]:
+def _qualifier(mention: NumberMention, head: Marked | None, text: str) -> tuple[str, bool]:
     """(qualifier, vetoed): vetoed when the left context marks a threshold or a change, or a total that a
     count of regions is taken from ("dari 514 kabupaten/kota")."""
     before = qualifier_before(text[max(0, mention.start - QUALIFIER_WINDOW):mention.start])
@@ -341,7 +361,7 @@ def _qualifier(mention: NumberMention, head: Span | None, text: str) -> tuple[st
 
 # --------------------------------------------------------------------------------- regions/dates
 
-def _pick_region(number: Span, regions: list[Span], clauses: _Clauses) -> str:
+def _pick_region(number: Marked, regions: list[Marked], clauses: _Clauses) -> str:
     """The region nearest before the number in its clause, else after it in its clause, else one province
     covering the sentence's regencies, else the sentence's opening frame, else the nearest; a province
     named only to locate a regency named beside it ("Kabupaten Kulon Progo, Daerah Istimewa
@@ -363,25 +383,25 @@ def _pick_region(number: Span, regions: list[Span], clauses: _Clauses) -> str:
         # jumlah peserta ..." and "Kepala BPJS Kesehatan Cabang Sidoarjo ... di Kabupaten Sidoarjo ...".
         before = [r for r in regions if r.end <= number.start]
         if before:
-            level = min(LEVEL_RANK[mention_of(r).region.level] for r in before)
-            chosen = [r for r in before if LEVEL_RANK[mention_of(r).region.level] == level][-1]
+            level = min(LEVEL_RANK[r.mention.region.level] for r in before)
+            chosen = [r for r in before if LEVEL_RANK[r.mention.region.level] == level][-1]
         else:
             chosen = min(regions, key=lambda r: _distance(number, r, clauses))
-    run = [mention_of(r) for r in regions if mention_of(r).end <= mention_of(chosen).end]
+    run = [r.mention for r in regions if r.mention.end <= chosen.mention.end]
     return salient_region(run)
 
 
 ORG_LIST_GAP = regex.compile(r"^\s*(?:,|dan|serta|&)?\s*$", regex.IGNORECASE)
 
 
-def _figure_regions(regions: list[Span], cues: list[Span], text: str) -> list[Span]:
+def _figure_regions(regions: list[Marked], cues: list[Marked], text: str) -> list[Marked]:
     """Regions that can locate a figure: not the ones in an office's title ("Kedeputian Wilayah Bali, NTB
     dan NTT") nor the place a statement was made ("ujarnya saat ditemui di Mataram")."""
     said_at = min((c.start_char for c in cues if c.label_ == "attribution"), default=len(text))
     kept, org_end = [], None
     org_starts = [c.end_char for c in cues if c.label_ == "region_org"]
     for span in regions:
-        mention = mention_of(span)
+        mention = span.mention
         if org_end is None and any(0 <= mention.start - end <= 2 for end in org_starts):
             org_end = mention.end
             continue
@@ -395,9 +415,9 @@ def _figure_regions(regions: list[Span], cues: list[Span], text: str) -> list[Sp
     return kept
 
 
-def _common_province(regions: list[Span]) -> str:
+def _common_province(regions: list[Marked]) -> str:
     """Two or more different regencies/cities of one province (and nothing else): the province covers them."""
-    found = {mention_of(r).region for r in regions}
+    found = {r.mention.region for r in regions}
     local = {r for r in found if r.level in ("kabupaten", "kota")}
     provinces = {r.province for r in local} | {r.canonical for r in found if r.level == "province"}
     if len(local) >= 2 and len(provinces) == 1 and all(r.level != "country" for r in found):
@@ -405,16 +425,16 @@ def _common_province(regions: list[Span]) -> str:
     return ""
 
 
-def _target_dated(span: Span, cues: list[Span], clauses: _Clauses) -> bool:
+def _target_dated(span: Marked, cues: list[Marked], clauses: _Clauses) -> bool:
     """A date in a clause after a target cue is the target's date ("Ini Target di 2024")."""
     return any(c.label_ == "target" and c.end <= span.start and clauses[c.start] == clauses[span.start]
                for c in cues)
 
 
-def _pick_date(number: Span, dates: list[Span], cues: list[Span], clauses: _Clauses, status: str) -> str:
+def _pick_date(number: Marked, dates: list[Marked], cues: list[Marked], clauses: _Clauses, status: str) -> str:
     usable = []
     for span in dates:
-        mention: DateMention = mention_of(span)
+        mention: DateMention = span.mention
         if not mention.iso:
             continue
         if status == "actual" and _target_dated(span, cues, clauses):
@@ -470,29 +490,26 @@ SENTENCE_TEXT = "jkn_text"
 
 
 def _claims_in_doc(doc: Doc, info: SentenceInfo, inherited: Context, reference: str,
-                   line_prefix_end: int, carried: tuple[str, Span] | None,
+                   line_prefix_end: int, carried: tuple[str, Marked] | None,
                    columns: list[str | None] = (), cells: list[tuple[int, int]] = ()) -> list[Claim]:
     """The claims of one sentence. `carried` is the concept of the last percentage in the same paragraph,
     for a percentage whose own sentence names none; `columns` what each cell of a table row counts."""
     offset = info.sentence.start
-    clauses = _clause_ids(doc)
-    cues = list(doc.spans["cues"])
-    dates = list(doc.spans["dates"])
-    store = doc.user_data[MENTIONS]
-    for span in dates:
-        store[span.kb_id] = resolve(mention_of(span), reference)
+    cues = marks_of(doc, "cues")
+    clauses = _clause_ids(doc, cues)
+    dates = [replace(d, mention=resolve(d.mention, reference)) for d in marks_of(doc, "dates")]
     text = doc.user_data[SENTENCE_TEXT]  # what the doc was made from (doc.text rebuilds it from tokens)
-    regions = _figure_regions([r for r in doc.spans["regions"] if mention_of(r).start + offset >= line_prefix_end],
+    regions = _figure_regions([r for r in marks_of(doc, "regions") if r.mention.start + offset >= line_prefix_end],
                               cues, text)
     claims = []
-    concepts_by_clause: dict[int, tuple[str, Span]] = {}
-    numbers = list(doc.spans["numbers"])
+    concepts_by_clause: dict[int, tuple[str, Marked]] = {}
+    numbers = marks_of(doc, "numbers")
     heads = {id(n): _head_cue(n, numbers, cues, text) for n in numbers}
     # Numbers that are figures at all (not a date's digits, not a year): only their nouns are taken.
-    date_mentions = [mention_of(d) for d in dates]
-    counted = {id(n) for n in numbers if not _is_date_or_year(mention_of(n), date_mentions)}
+    date_mentions = [d.mention for d in dates]
+    counted = {id(n) for n in numbers if not _is_date_or_year(n.mention, date_mentions)}
     for number in numbers:
-        mention: NumberMention = mention_of(number)
+        mention: NumberMention = number.mention
         if not _may_be_figure(mention, date_mentions):
             continue
         head = heads[id(number)]
@@ -652,15 +669,19 @@ def _assemble(view: str, layout, article, shares: dict[int, dict[str, list]], ca
     """Claims of the candidate sentences (the pre-filter: those with a number that can be a figure, found
     by the regex scans with exact offsets); only they are tokenized. Every sentence still passes on its
     table header, columns and context."""
-    made = []
+    docs = {}
     for sentence in candidates:
-        doc = nlp.make_doc(view[sentence.start:sentence.end])
+        text = view[sentence.start:sentence.end]
+        doc = nlp.make_doc(text)
         doc.user_data[PRECOMPUTED] = shares[sentence.start]
-        doc.user_data[SENTENCE_TEXT] = view[sentence.start:sentence.end]
-        made.append(doc)
-    docs = {s.start: doc for s, doc in zip(candidates, nlp.pipe(made))}
+        doc.user_data[SENTENCE_TEXT] = text
+        # The components called in turn, as nlp(doc) would: nlp.pipe's generator per component per doc
+        # cost more than a component's work on a sentence.
+        for _, component in nlp.pipeline:
+            doc = component(doc)
+        docs[sentence.start] = doc
     claims: list[Claim] = []
-    carried: tuple[str, Span] | None = None
+    carried: tuple[str, Marked] | None = None
     carried_line = -1
     table: str | None = None   # the concept a table header names ("Berikut capaian UHC per kabupaten:")
     columns: list[str | None] = []   # what each column of a "|" table counts, from its header line

@@ -8,10 +8,13 @@ rule that fired in `span.id_`, from where it travels into the facts table's `rul
 """
 from __future__ import annotations
 
+import bisect
 import functools
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import spacy
+from spacy.attrs import IDX, IS_PUNCT, LENGTH, LOWER, ORTH, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -38,19 +41,106 @@ if not Span.has_extension("mention"):
     Span.set_extension("mention", getter=mention_of)
 
 
+TOKEN_TABLE = "jkn_token_table"
+MARKS = "jkn_marks"
+# What the components and the claims engine read of every token, as columns of one array.
+TOKEN_ATTRS = (IDX, LENGTH, SPACY, ORTH, LOWER, IS_PUNCT)
+
+
+@dataclass(frozen=True)
+class TokenTable:
+    starts: list[int]       # character offset of each token
+    lengths: list[int]
+    size: int               # characters in the doc's text
+    rows: list[list[int]]   # each token's TOKEN_ATTRS
+
+    def expand(self, start: int, end: int) -> tuple[int, int] | None:
+        """Token range (start, end) of the characters [start, end) as `doc.char_span(start, end,
+        alignment_mode="expand")` gives it: every token the characters touch, except that a start on the
+        blank right after a token begins at the next one; None where char_span gives None or an empty
+        span. Tokens and their trailing blanks tile the text, so the token holding a character is found
+        by bisection."""
+        starts, lengths = self.starts, self.lengths
+        if not (0 <= start < self.size and 0 < end <= self.size):
+            return None
+        first = bisect.bisect_right(starts, start) - 1
+        last = bisect.bisect_right(starts, end - 1) - 1
+        if start == starts[first] + lengths[first]:
+            first += 1
+        return (first, last + 1) if first <= last else None
+
+
+def token_table(doc: Doc) -> TokenTable:
+    """The doc's tokens as one array, read once per doc (and kept in user_data for the other components
+    and the claims engine): a Token object costs more than what is read of it, `doc.char_span` makes five a
+    call, and a sentence's doc gets dozens of spans."""
+    table = doc.user_data.get(TOKEN_TABLE)
+    if table is None:
+        rows = doc.to_array(list(TOKEN_ATTRS)).tolist() if len(doc) else []
+        size = sum(rows[-1][:3]) if rows else 0   # the last token's start, length and trailing blank
+        table = doc.user_data[TOKEN_TABLE] = TokenTable([r[0] for r in rows], [r[1] for r in rows], size, rows)
+    return table
+
+
+def expand_to_tokens(doc: Doc, start: int, end: int) -> tuple[int, int] | None:
+    """`doc.char_span(start, end, alignment_mode="expand")` as a token range (see TokenTable.expand)."""
+    return token_table(doc).expand(start, end)
+
+
+@dataclass(slots=True)
+class Marked:
+    """A span as the claims engine reads it: what doc.spans holds (token range, characters, label, rule id)
+    and the mention it marks. Each component keeps these beside its span group (doc.user_data[MARKS],
+    same order), made with the spans: reading a Span back makes a Span object and a StringStore lookup
+    per attribute, and the claims rules read these hundreds of times per article."""
+
+    start: int          # token offsets, as Span.start and Span.end
+    end: int
+    start_char: int
+    end_char: int
+    label_: str
+    id_: str            # the rule that fired (Span.id_)
+    mention: Any        # NumberMention | DateMention | RegionMention | CueMention
+
+
+def marks_of(doc: Doc, key: str) -> list[Marked]:
+    """The marks of one span group, in the group's order."""
+    return doc.user_data[MARKS][key]
+
+
+class _StringIds:
+    """Hash of a string in the docs' StringStore, added once: a Span given a string adds it every time."""
+
+    def __init__(self) -> None:
+        self._strings = None
+        self._ids: dict[str, int] = {}
+
+    def __call__(self, strings, text: str) -> int:
+        if strings is not self._strings:   # a doc of another vocab: its store has none of them yet
+            self._strings, self._ids = strings, {}
+        found = self._ids.get(text)
+        if found is None:
+            found = self._ids[text] = strings.add(text)
+        return found
+
+
 def _mark(doc: Doc, key: str, mentions: list[Any], label_of: Callable[[Any], str],
-          rule_of: Callable[[Any], str]) -> Doc:
+          rule_of: Callable[[Any], str], ids: _StringIds) -> Doc:
+    table, strings = token_table(doc), doc.vocab.strings
     store = doc.user_data.setdefault(MENTIONS, {})
-    spans = []
+    spans, marks = [], []
     for i, mention in enumerate(mentions):
-        kb_id = f"{key}:{i}"
-        span = doc.char_span(mention.start, mention.end, label=label_of(mention), kb_id=kb_id,
-                             alignment_mode="expand", span_id=rule_of(mention))
-        if span is None or len(span) == 0:
+        tokens = table.expand(mention.start, mention.end)
+        if tokens is None:
             continue
-        store[span.kb_id] = mention
-        spans.append(span)
+        first, end = tokens
+        label, rule, kb_id = label_of(mention), rule_of(mention), ids(strings, f"{key}:{i}")
+        spans.append(Span(doc, first, end, label=ids(strings, label), kb_id=kb_id, span_id=ids(strings, rule)))
+        store[kb_id] = mention
+        marks.append(Marked(first, end, table.starts[first], table.starts[end - 1] + table.lengths[end - 1],
+                            label, rule, mention))
     doc.spans[key] = spans
+    doc.user_data.setdefault(MARKS, {})[key] = marks
     return doc
 
 
@@ -64,12 +154,13 @@ class _Marker:
 
     def __init__(self, key: str, find: Callable[[str], list[Any]], label_of, rule_of):
         self.key, self.find, self.label_of, self.rule_of = key, find, label_of, rule_of
+        self.ids = _StringIds()
 
     def __call__(self, doc: Doc) -> Doc:
         mentions = doc.user_data.get(PRECOMPUTED, {}).get(self.key)
         if mentions is None:
             mentions = self.find(doc.text)
-        return _mark(doc, self.key, mentions, self.label_of, self.rule_of)
+        return _mark(doc, self.key, mentions, self.label_of, self.rule_of, self.ids)
 
 
 @Language.factory("jkn_numbers", default_config={"spans_key": "numbers"})

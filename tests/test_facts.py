@@ -163,6 +163,22 @@ def test_streamed_table_equals_the_table_written_whole(tmp_path, suffix):
                                   check_dtype=False)
 
 
+def test_streamed_csv_quotes_and_formats_cells_as_pandas_does(tmp_path):
+    """TableWriter writes CSV with the csv module, write_table through pandas: the bytes must not differ,
+    whatever the cells hold (quotes, separators, line breaks, formula starts, big and small values)."""
+    tricky = ['He said "98 persen"', "a,b;c", "line\nbreak", "cr\rhere", "-2+3", "@SUM(A1)", "\ttab", "",
+              " lead", "Å ñ 😀", "'quoted'", '""']
+    rows = [row(doc_id=f"d{i:02d}", char_start=i, char_end=i + 1, value=value, sentence=text, region=text,
+                quote=text, rule=text)
+            for i, (text, value) in enumerate(zip(tricky, [0.1, 1e16, -3.5, 278_100_000.0, 98.45, 1e-7, 2.0, 0.0,
+                                                           123456789012.5, 7.0, 1 / 3, 5e15]))]
+    whole, streamed = tmp_path / "whole.csv", tmp_path / "streamed.csv"
+    write_table(to_frame(rows), whole)
+    with TableWriter(streamed, chunk_rows=5) as table:
+        table.write(rows)
+    assert streamed.read_bytes() == whole.read_bytes()
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_streamed_empty_table_has_the_columns(tmp_path, suffix):
     out = tmp_path / f"empty{suffix}"

@@ -1,7 +1,7 @@
 """The spaCy pipeline (extractor/pipeline.py): one place, four components, spans with rule ids."""
 from __future__ import annotations
 
-from extractor.pipeline import SPAN_KEYS, build_nlp
+from extractor.pipeline import SPAN_KEYS, build_nlp, expand_to_tokens, marks_of
 
 
 def test_pipeline_is_built_once_with_its_components():
@@ -31,3 +31,29 @@ def test_a_number_and_a_cue_on_the_same_characters_keep_their_own_mentions():
     doc = build_nlp()("Jumlah Penduduk : 129.346 jiwa")
     assert all(s._.mention.start == s.start_char or s.label_ for s in doc.spans["cues"])
     assert doc.spans["numbers"][0]._.mention.value == 129346
+
+
+def test_token_ranges_are_what_char_span_expand_gives():
+    """The components align mentions to tokens by bisection over the token table; spaCy's own
+    char_span(alignment_mode="expand") is the reference, for every character range of odd texts."""
+    nlp = build_nlp()
+    texts = ["  Cakupan JKN,  98,45 persen; “dan” 5jt. ", "Rp.315,00 x", "a", " ", "x  y   z\t\nw",
+             "Jumlah Penduduk : 129.346 jiwa\n\n ok ", "😀 é\u0301 x"]
+    for text in texts:
+        doc = nlp.make_doc(text)
+        for start in range(len(text) + 1):
+            for end in range(start, len(text) + 2):
+                span = doc.char_span(start, end, alignment_mode="expand")
+                expected = None if span is None or len(span) == 0 else (span.start, span.end)
+                assert expand_to_tokens(doc, start, end) == expected, (text, start, end)
+
+
+def test_marks_agree_with_the_span_groups():
+    """What the claims engine reads (doc.user_data marks) is what doc.spans holds, span for span."""
+    doc = build_nlp()("Di Kab. Bangka, cakupan kepesertaan JKN per Mei 2024 mencapai 99,19% atau 315 ribu jiwa.")
+    for key in SPAN_KEYS:
+        spans, marks = list(doc.spans[key]), marks_of(doc, key)
+        assert spans, key
+        assert [(m.start, m.end, m.start_char, m.end_char, m.label_, m.id_) for m in marks] == \
+            [(s.start, s.end, s.start_char, s.end_char, s.label_, s.id_) for s in spans]
+        assert [m.mention for m in marks] == [s._.mention for s in spans]
