@@ -192,18 +192,33 @@ def _entry_problem(path: Path) -> tuple[str, str] | None:
     return None
 
 
+READ_CHUNK = 64 * 1024
+
+
 def _read_bytes(path: Path) -> bytes:
     """The file's bytes, at most MAX_FILE_BYTES (ArticleError beyond). Opened non-blocking, so a FIFO
-    swapped in after the checks cannot hang the batch."""
+    swapped in after the checks cannot hang the batch. Read with os.read in pieces sized from fstat: a
+    buffered read of MAX_FILE_BYTES + 1 allocated 8 MiB per file, most of the time it took to read one."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
     fd = os.open(path, flags)
-    with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
             raise ArticleError("not a regular file")
-        data = handle.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
+        chunks, size = [], 0
+        want = min(st.st_size, MAX_FILE_BYTES) + 1   # one byte more tells a file over the limit (or grown since)
+        while size <= MAX_FILE_BYTES:
+            chunk = os.read(fd, want)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+            want = min(MAX_FILE_BYTES + 1 - size, READ_CHUNK)
+    finally:
+        os.close(fd)
+    if size > MAX_FILE_BYTES:
         raise ArticleError(f"file too large (over {MAX_FILE_BYTES} bytes)")
-    return data
+    return b"".join(chunks)
 
 
 def _where(exc: BaseException) -> str:
@@ -227,7 +242,7 @@ def process_file(path: Path, root: Path) -> FileResult:
             data = _read_bytes(path)
             if not data:
                 return FileResult(shown, doc_id, "skipped", "empty file")
-            article = read_article(path, root, data=data)
+            article = read_article(path, root, data=data, doc_id=doc_id)
             if not article.text.strip():
                 return FileResult(shown, doc_id, "skipped", "no text after decoding (only blanks)")
             if len(article.text) > MAX_TEXT_CHARS:

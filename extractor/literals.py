@@ -174,12 +174,22 @@ class PrefixIndex:
         if len(lowered) != len(segment):   # a letter whose lower case is longer ("İ"): offsets would drift
             return [(o, m) for o in range(start, end) if (m := self.members_at(text, o))]
         found: dict[int, tuple[int, ...]] = {}
+        merged: set[int] = set()   # offsets where several prefixes begin: their members are unioned
         for last, (size, at_word, members) in self._automaton.iter(lowered):
             offset = start + last - size + 1
-            if offset >= end or (at_word and offset > 0 and _is_word_char(text[offset - 1])):
+            if offset >= end:
                 continue
-            found[offset] = found[offset] + members if offset in found else members
-        return [(o, tuple(sorted(set(m))) if len(m) > 1 else m) for o, m in sorted(found.items())]
+            if at_word and offset > 0:
+                before = text[offset - 1]   # the word-boundary test (_is_word_char), inline: it runs per hit
+                if before.isalpha() or before.isdecimal():
+                    continue
+            known = found.get(offset)
+            if known is None:
+                found[offset] = members
+            else:
+                found[offset] = known + members
+                merged.add(offset)
+        return [(o, tuple(sorted(set(found[o]))) if o in merged else found[o]) for o in sorted(found)]
 
 
 def find_each(patterns: "list[regex.Pattern[str]]", index: PrefixIndex, text: str, start: int = 0,

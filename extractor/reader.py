@@ -74,7 +74,7 @@ def matching_view(text: str) -> str:
 def _check_text(text: str) -> None:
     if "\x00" in text:
         raise ArticleError("binary file (NUL characters)")
-    if text:
+    if text and _CONTROL.search(text):   # counted only when there is one: most texts have none
         controls = len(text) - len(_CONTROL.sub("", text))
         if controls > MAX_CONTROL_SHARE * len(text):
             raise ArticleError(f"binary file ({100 * controls // len(text)}% control characters)")
@@ -125,10 +125,11 @@ def decode(data: bytes) -> tuple[str, str]:
             text, encoding = body.decode("utf-8"), "utf-8"
         except UnicodeDecodeError:
             text, encoding = _detect(data)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ArticleError("not text: decodes to unpaired surrogates") from None
+    if encoding != "utf-8":   # Python's UTF-8 decoder never yields a surrogate; the others can
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ArticleError("not text: decodes to unpaired surrogates") from None
     _check_text(text)
     return text, encoding
 
@@ -145,9 +146,9 @@ def article_from_text(text: str, doc_id: str = "article", meta: dict | None = No
                    "utf-8", dict(meta or {}))
 
 
-def read_article(path: Path, root: Path, data: bytes | None = None) -> Article:
-    """The article at `path` (its bytes may be passed in when already read). HTML pages are reduced to
-    their article text (title, blank line, body) and metadata; see extractor/html.py."""
+def read_article(path: Path, root: Path, data: bytes | None = None, doc_id: str | None = None) -> Article:
+    """The article at `path` (its bytes, and its doc_id, may be passed in when already known). HTML pages
+    are reduced to their article text (title, blank line, body) and metadata; see extractor/html.py."""
     path = Path(path)
     if data is None:
         data = path.read_bytes()
@@ -161,7 +162,7 @@ def read_article(path: Path, root: Path, data: bytes | None = None) -> Article:
         text = page.text
         meta = {"format": "html", "title": page.title, "date": page.date, "url": page.url,
                 "body_start": page.body_start}
-    return Article(doc_id_for(path, root), path, text, matching_view(text),
+    return Article(doc_id_for(path, root) if doc_id is None else doc_id, path, text, matching_view(text),
                    hashlib.sha256(data).hexdigest(), encoding, meta)
 
 

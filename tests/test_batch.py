@@ -305,6 +305,22 @@ def test_oversized_file_is_skipped_unread(tmp_path, monkeypatch):
     assert result.status == "skipped" and result.reason == f"file too large ({ARTICLES[0].stat().st_size} bytes > 1000)"
 
 
+@pytest.mark.parametrize("size", [0, 1, 999, 1000, 1001, 5000])
+def test_read_bytes_reads_whole_files_up_to_the_limit(tmp_path, monkeypatch, size):
+    """The reader reads in pieces (sized from fstat, then READ_CHUNK): a file at the limit is read whole, one
+    byte over it (say it grew after the size check) is refused."""
+    monkeypatch.setattr(batch, "MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(batch, "READ_CHUNK", 7)
+    path = tmp_path / "a.txt"
+    data = bytes(range(256)) * (size // 256 + 1)
+    path.write_bytes(data[:size])
+    if size > 1000:
+        with pytest.raises(batch.ArticleError, match="file too large"):
+            batch._read_bytes(path)
+    else:
+        assert batch._read_bytes(path) == data[:size]
+
+
 def test_duplicate_doc_ids_keep_the_first_file(tmp_path):
     shutil.copy(ARTICLES[0], tmp_path / "same.txt")
     (tmp_path / "same.html").write_text(NEWS_HTML, encoding="utf-8")
