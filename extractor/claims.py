@@ -19,7 +19,7 @@ from __future__ import annotations
 import bisect
 import functools
 from dataclasses import dataclass, field, fields, replace
-from typing import Iterable
+from typing import Callable, Iterable
 
 import regex
 from spacy.attrs import IS_PUNCT, LOWER, ORTH
@@ -77,6 +77,16 @@ def metric_rules() -> tuple[MetricRule, ...]:
         record = {k: tuple(v) if isinstance(v, list) else v for k, v in record.items()}
         rules.append(MetricRule(**record))
     return tuple(rules)
+
+
+@functools.lru_cache(maxsize=1)
+def _metric_rules_of_kind() -> dict[str, tuple[MetricRule, ...]]:
+    """The metric rules by the kind of number they take, each kind's in the file's order (the first that
+    fits wins)."""
+    kinds: dict[str, list[MetricRule]] = {}
+    for rule in metric_rules():
+        kinds.setdefault(rule.kind, []).append(rule)
+    return {kind: tuple(rules) for kind, rules in kinds.items()}
 
 
 @dataclass(frozen=True)
@@ -160,26 +170,30 @@ def _next_cue(end: int, cues: list[Marked], text: str) -> Marked | None:
     return None
 
 
-def _whole_of_sentence(number: Marked, numbers: list[Marked], cues: list[Marked], text: str) -> Marked | None:
-    """ "Dari sembilan kabupaten/kota di Papua, baru lima yang sudah UHC": a bare number after a whole the
-    sentence opened with ("Dari N <noun>") counts that noun."""
+def _whole_of_sentence(numbers: list[Marked], cues: list[Marked], text: str) -> tuple[int, Marked] | None:
+    """ "Dari sembilan kabupaten/kota di Papua, baru lima yang sudah UHC": the first whole the sentence
+    takes a part of ("Dari N <noun>"): where it ends and the noun it counts. A bare number after it counts
+    that noun (numbers come in order and do not overlap, so no other whole can come first for any number)."""
     for whole in numbers:
-        if whole.mention.end > number.mention.start:
-            break
         start = whole.mention.start
         before = qualifier_before(text[max(0, start - QUALIFIER_WINDOW):start])
+        if before is None or before.label != "denominator":
+            continue
         noun = _next_cue(whole.mention.end, cues, text)
-        if before is not None and before.label == "denominator" and noun is not None and noun.label_.startswith("unit_"):
-            return noun
+        if noun is not None and noun.label_.startswith("unit_"):
+            return whole.mention.end, noun
     return None
 
 
-def _head_cue(number: Marked, numbers: list[Marked], cues: list[Marked], text: str) -> Marked | None:
+def _head_cue(number: Marked, numbers: list[Marked], cues: list[Marked], text: str,
+              whole_of_sentence: "Callable[[], tuple[int, Marked] | None]") -> Marked | None:
     """The counted noun: the cue right after the number. A partitive borrows the noun of its whole:
-    "17 dari 22 kabupaten/kota" and "Dari 24 kabupaten/kota, 23 di antaranya" count kabupaten/kota."""
+    "17 dari 22 kabupaten/kota" and "Dari 24 kabupaten/kota, 23 di antaranya" count kabupaten/kota.
+    `whole_of_sentence` gives _whole_of_sentence (found once per sentence, when first asked)."""
     head = _next_cue(number.mention.end, cues, text)
     if head is None:
-        return _whole_of_sentence(number, numbers, cues, text)
+        whole = whole_of_sentence()
+        return whole[1] if whole is not None and whole[0] <= number.mention.start else None
     if head.label_ not in ("of_total", "among_them"):
         return head
     if head.label_ == "of_total":
@@ -196,15 +210,16 @@ def _head_cue(number: Marked, numbers: list[Marked], cues: list[Marked], text: s
 
 # ------------------------------------------------------------------------------------ concept
 
-def _concept(number: Marked, head: Marked | None, cues: list[Marked], clauses: _Clauses,
+def _concept(number: Marked, head: Marked | None, concept_cues: list[Marked], clauses: _Clauses,
              previous: dict[int, tuple[str, Marked]], other_heads: list[Marked]) -> tuple[str | None, Marked | None]:
     """The concept governing the number, and the cue that says so. `previous` maps a clause to the
     concept found for the last number in it: "98 persen atau 270 juta jiwa" restates one quantity.
     `other_heads` are the counted nouns of the sentence's other numbers: "1,79 juta jiwa dari 1,88 juta
-    penduduk" -- "penduduk" is what the 1,88 juta counts, not the 1,79 juta."""
+    penduduk" -- "penduduk" is what the 1,88 juta counts, not the 1,79 juta. `concept_cues` are the
+    sentence's cues with a concept label."""
     clause = clauses[number.start]
     others = {id(h) for h in other_heads}
-    concept_cues = [c for c in cues if c.label_ in CONCEPT_LABELS and c is not head and id(c) not in others]
+    concept_cues = [c for c in concept_cues if c is not head and id(c) not in others]
     same = [c for c in concept_cues if clauses[c.start] == clause]
     for predicate in PREDICATES:
         # A predicate after the number says what it is ("500 ribuan penduduk yang belum terdaftar");
@@ -299,9 +314,7 @@ def _metric(mention: NumberMention, concept: str | None, head: Marked | None, nu
     in_clause = clauses.cue_labels
     per_day = ("per_day", clause) in in_clause and not (head is not None and head.label_ == "per_period")
     head_label = head.label_ if head is not None else "none"
-    for rule in metric_rules():
-        if rule.kind != mention.kind:
-            continue
+    for rule in _metric_rules_of_kind().get(mention.kind, ()):
         if rule.heads and head_label not in rule.heads:
             continue
         if rule.concepts and (concept or "none") not in rule.concepts:
@@ -351,7 +364,7 @@ def _qualifier(mention: NumberMention, head: Marked | None, text: str) -> tuple[
     if before and before.label == "denominator":
         return "exact", head is not None and head.label_ in ("unit_province", "unit_regency")
     after_from = head.end_char if head is not None and head.label_.startswith("unit_") else mention.end
-    after = qualifier_after(text[after_from:])
+    after = qualifier_after(text[after_from:after_from + QUALIFIER_WINDOW])
     if before:
         return before.label, False
     if after:
@@ -504,7 +517,9 @@ def _claims_in_doc(doc: Doc, info: SentenceInfo, inherited: Context, reference: 
     claims = []
     concepts_by_clause: dict[int, tuple[str, Marked]] = {}
     numbers = marks_of(doc, "numbers")
-    heads = {id(n): _head_cue(n, numbers, cues, text) for n in numbers}
+    concept_cues = [c for c in cues if c.label_ in CONCEPT_LABELS]
+    whole_of_sentence = functools.cache(lambda: _whole_of_sentence(numbers, cues, text))
+    heads = {id(n): _head_cue(n, numbers, cues, text, whole_of_sentence) for n in numbers}
     # Numbers that are figures at all (not a date's digits, not a year): only their nouns are taken.
     date_mentions = [d.mention for d in dates]
     counted = {id(n) for n in numbers if not _is_date_or_year(n.mention, date_mentions)}
@@ -520,7 +535,7 @@ def _claims_in_doc(doc: Doc, info: SentenceInfo, inherited: Context, reference: 
             continue
         other_heads = [h for key, h in heads.items() if key != id(number) and key in counted
                        and h is not None and (h.label_.startswith("unit_") or h.label_ == "population")]
-        concept, concept_cue = _concept(number, head, cues, clauses, concepts_by_clause, other_heads)
+        concept, concept_cue = _concept(number, head, concept_cues, clauses, concepts_by_clause, other_heads)
         if concept is None and mention.kind == "percent" and carried is not None:
             concept, concept_cue = carried  # "Kota Kupang ... cakupan 99,1 persen. ... Sumba Barat Daya 88,45 persen."
         column = next((i for i, (start, end) in enumerate(cells) if start <= mention.start < end), None)
