@@ -338,18 +338,18 @@ _Word = tuple[int, int, str]
 
 class _Lexicon:
     """The phrases of the data (stop phrases, country phrases, region names) by casefolded word
-    n-gram, and a finder of the words of a text that can be part of one.
+    n-gram.
 
-    A phrase can only be made of such words, so the finder never reads the other words of a text
-    (most of them): one Aho-Corasick pass (pyahocorasick, in C) over the casefolded text finds every
-    occurrence of a phrase word, and those that are whole words are kept, in text order. The words
-    of one phrase are then consecutive in that list (an n-gram with any other word in it is no
+    A phrase can only be made of the words in `vocabulary`, so the finder reads no other word of a
+    text (most of them): _Scanner lists the text's vocabulary words, in text order. The words of
+    one phrase are then consecutive in that list (an n-gram with any other word in it is no
     phrase), so the n-grams at a word are read off the list, checking only the gaps between words.
     """
 
     def __init__(self) -> None:
         self.phrases: dict[tuple[str, ...], _Phrase] = {}
         self.reach: dict[str, int] = {}  # first word -> the most words of a phrase it opens
+        self.alone: set[str] = set()  # the words that are a phrase by themselves
         # First words of a phrase that may begin with a small letter: a stop phrase (any case), or
         # a country phrase or name whose first word is written small ("se-Indonesia"). Any other
         # word opens something only when capitalized, unless a prefix stands before it.
@@ -364,6 +364,8 @@ class _Lexicon:
         if name is not None:
             phrase.names.append(name)
         self.reach[key[0]] = max(self.reach.get(key[0], 0), len(key))
+        if len(key) == 1:
+            self.alone.add(key[0])
         entry = country or name
         if stop or (entry is not None and not entry.caps[0]):
             self.any_case.add(key[0])
@@ -372,38 +374,9 @@ class _Lexicon:
     def vocabulary(self) -> frozenset[str]:
         return frozenset(word for key in self.phrases for word in key)
 
-    @functools.cached_property
-    def _automaton(self) -> "ahocorasick.Automaton":
-        automaton = ahocorasick.Automaton()
-        for word in self.vocabulary:
-            automaton.add_word(word, (len(word), word))
-        automaton.make_automaton()
-        return automaton
-
-    def words(self, text: str) -> list[_Word]:
-        """The whole words of `text` whose casefolded form is a phrase word, in text order: what
-        words_by_tokens() gives, found without tokenizing the text."""
-        folded = text.casefold()
-        if len(folded) != len(text) or not self.vocabulary:
-            # A letter folds to more than one ("ß" -> "ss", "İ"): offsets in `folded` would drift.
-            # (No letter folds to nothing, so an unchanged length means one letter for one: the
-            # offsets agree and folded[start:end] is the casefold of text[start:end].)
-            return self.words_by_tokens(text)
-        # A hit is kept when it is a whole word of the text: no word character (`_WORD`'s: a letter
-        # or digit, i.e. isalnum()) just before or after it, and word characters only inside it (a
-        # character that is none may fold to one).
-        # The automaton skips blanks (ignore_white_space; stepping through the blank lines of a
-        # context view cost a third of the pass), `end` staying an offset in `folded`. So a word can
-        # match across a blank ("ka bar"): then its last `size` characters hold that blank and the
-        # isalnum() test drops it. Every true occurrence is still reported.
-        last = len(text) - 1
-        hits = self._automaton.iter(folded, ignore_white_space=True)
-        return [(end + 1 - size, end + 1, word) for end, (size, word) in hits
-                if (end == last or not text[end + 1].isalnum()) and (end < size or not text[end - size].isalnum())
-                and text[end + 1 - size:end + 1].isalnum()]
-
     def words_by_tokens(self, text: str) -> list[_Word]:
-        """words(), by tokenizing the whole text (slower; for texts whose casefold is longer)."""
+        """The words of `text` whose casefolded form is in the vocabulary, in text order (what
+        _Scanner finds without tokenizing the text)."""
         return [(m.start(), m.end(), key) for m in _WORD.finditer(text)
                 if (key := m.group().casefold()) in self.vocabulary]
 
@@ -411,19 +384,175 @@ class _Lexicon:
         """(n, phrase) for the phrases made of words[k:k + n], longest first; the words of a
         phrase are joined as those of one name are. (A list, not a generator: the caller mostly
         stops at the first, and closing a suspended generator costs more than the lookups saved.)"""
-        first = words[k][2]
-        keys, end = [first], words[k][1]
+        _, end, first = words[k]
+        keys = (first,)
+        found = []
+        if (phrase := self.phrases.get(keys)) is not None:
+            found.append((1, phrase))
         for start, next_end, key in words[k + 1:k + self.reach.get(first, 0)]:
             if not _gap_ok(text, end, start, _NAME_GAP):
                 break
-            keys.append(key)
+            keys += (key,)
             end = next_end
-        found = []
-        for n in range(len(keys), 0, -1):
-            phrase = self.phrases.get(tuple(keys[:n]))
-            if phrase is not None:
-                found.append((n, phrase))
+            if (phrase := self.phrases.get(keys)) is not None:
+                found.append((len(keys), phrase))
+        found.reverse()
         return found
+
+    @staticmethod
+    def joined(text: str, words: Sequence[_Word], k: int) -> bool:
+        """Is words[k] joined to the word before it as the words of one name are?"""
+        return 0 < k < len(words) and _gap_ok(text, words[k - 1][1], words[k][0], _NAME_GAP)
+
+
+class _PrefixRules:
+    """The level prefix rules, and where in a text they match: at each offset, the longest prefix
+    that starts there, as find_each (literals.py) over the rules gives it.
+
+    find_each tries a rule only where its literal prefixes (PrefixIndex: "kabupa", "kab.", "kota a")
+    begin in the lowered text, found by its own automaton pass. The finder makes one pass anyway
+    (_Scanner), so that pass also looks for these literals where a word begins, cut to their
+    leading letters and digits ("kab", "kota"); _matches_at() keeps the offsets where the lowered
+    text shows the whole literal, and runs find_each's loop on them. Where a rule can match (not
+    after a word character: each begins with (?<!\w)), those are the very offsets find_each tries:
+    a character lowers to an ASCII letter or digit only if it casefolds to it (tests check this on
+    every character), and a text whose casefold changes its length takes find_each itself.
+    """
+
+    def __init__(self, rules: Sequence[Rule]) -> None:
+        self.rules = tuple(rules)
+        self._patterns = [re.compile(rf"(?<!\w)(?:{rule.pattern})(?!\w)", re.IGNORECASE)
+                          for rule in rules]
+        self._index = PrefixIndex.of([rule.pattern for rule in rules])
+        self.keys = self._keys()
+
+    def _keys(self) -> dict[str, tuple[_Literal, ...]] | None:
+        """Automaton key -> the literal prefixes it begins, with their rules ("kab" -> "kab",
+        "kab."); None when a rule has no literal prefix, or one that is not plain ASCII beginning
+        with a letter or digit: then matches() always takes find_each."""
+        if self._index.everywhere:
+            return None
+        keys: dict[str, tuple[_Literal, ...]] = {}
+        for literal, rules in sorted(self._index.members.items()):
+            key = _WORD.match(literal)
+            if not literal.isascii() or key is None:
+                return None
+            keys[key.group()] = (*keys.get(key.group(), ()), (literal, rules))
+        return keys
+
+    def matches(self, text: str, literal_hits: Sequence[_LiteralHit] | None,
+                ) -> dict[int, tuple[int, Rule]]:
+        """Start offset -> (end offset, rule) of the longest prefix starting there. `literal_hits`
+        are where a key of self.keys begins a word, from _Scanner.scan; None: not known."""
+        if literal_hits is None or self.keys is None:
+            return self._best(find_each(self._patterns, self._index, text))
+        return self._best(self._matches_at(text, literal_hits)) if literal_hits else {}
+
+    def _matches_at(self, text: str, literal_hits: Sequence[_LiteralHit],
+                    ) -> list[tuple[int, re.Match[str]]]:
+        """find_each(self._patterns, self._index, text), at the offsets of `literal_hits`."""
+        # (offset, rule) where the lowered text shows a literal prefix of the rule, in the order
+        # find_each tries them.
+        tried = sorted({(offset, rule) for offset, literals in literal_hits
+                        for literal, rules in literals
+                        if text[offset:offset + len(literal)].lower() == literal for rule in rules})
+        found = []
+        free = [0] * len(self._patterns)  # per rule, where its last match ended: they never overlap
+        for offset, i in tried:
+            if offset >= free[i] and (m := self._patterns[i].match(text, offset)):
+                found.append((i, m))
+                free[i] = max(m.end(), offset + 1)
+        return found
+
+    def _best(self, found: Iterable[tuple[int, re.Match[str]]]) -> dict[int, tuple[int, Rule]]:
+        best: dict[int, tuple[int, Rule]] = {}
+        for i, m in found:
+            rule = self.rules[i]
+            if m.end() > best.get(m.start(), (-1, rule))[0]:
+                best[m.start()] = (m.end(), rule)
+        return best
+
+
+# A literal prefix of the prefix rules ("kab.") and the rules (by index) that may begin with it.
+_Literal = tuple[str, tuple[int, ...]]
+# Where one may begin: (offset, the literals whose key begins a word there).
+_LiteralHit = tuple[int, tuple[_Literal, ...]]
+
+
+class _Scanner:
+    """One Aho-Corasick pass (pyahocorasick, in C) over a text that finds both its vocabulary words
+    and the places where a prefix rule may match.
+
+    The pass reads the text lowered, every character that is not an ASCII letter or digit made a
+    blank, and a blank added at each end (two C calls: encode to ASCII with "?" for the rest, then
+    bytes.translate). A vocabulary word is the key " word ", so only whole words are reported (not
+    the "se" inside "kesehatan"); a literal prefix's key, " kab", begins a word. This needs a
+    vocabulary of ASCII letters and digits; the finder tokenizes the text otherwise, and also when
+    the text has one of the few characters that fold to ASCII ("ſ" -> "s", "İ", "ß" -> "ss"):
+    - a word is found where the reference finds it, a token whose casefold is a vocabulary word:
+      such a token can only be made of ASCII letters and digits then;
+    - a literal prefix is found where literals.py finds it in the lowered text, for the same
+      reason, wherever a rule can match (not after a word character: each begins with (?<!\w));
+    - a letter that is not ASCII ("é") is blanked as well, so a word next to one ("Papuaé") is
+      found, and then dropped by a look at the text.
+    """
+
+    def __init__(self, vocabulary: Iterable[str], prefix_keys: Mapping[str, tuple[_Literal, ...]],
+                 ) -> None:
+        # key -> (length of the word or prefix in it, the word or "", the literal prefixes)
+        values = {f" {word} ": (len(word), word, ()) for word in vocabulary}
+        values.update({f" {key}": (len(key), "", literals) for key, literals in prefix_keys.items()})
+        self._automaton: ahocorasick.Automaton | None = None
+        if values and all(_is_ascii_word(key.strip()) for key in values):
+            self._automaton = ahocorasick.Automaton()
+            for key, value in values.items():
+                self._automaton.add_word(key, value)
+            self._automaton.make_automaton()
+
+    def scan(self, text: str) -> tuple[list[_Word], list[_LiteralHit]] | None:
+        """The vocabulary words of `text` (what _Lexicon.words_by_tokens gives), and where a literal
+        prefix's key begins a word; None when the text must be tokenized instead."""
+        if self._automaton is None:
+            return None
+        encoded = text.encode("ascii", "replace")  # one byte a character: the offsets stay
+        if not text.isascii() and _folds_to_ascii(text, encoded):
+            return None
+        hits = list(self._automaton.iter(f" {encoded.translate(_LOWER_ALNUM_BLANK_REST).decode()} "))
+        # `end` is the offset of a key's last character in the blanked text, which is the text
+        # shifted by the blank in front: " word " ends on the blank after the word.
+        words = [(end - size - 1, end - 1, word) for end, (size, word, _) in hits if word]
+        if not text.isascii():
+            last = len(text)
+            words = [(start, end, word) for start, end, word in words
+                     if (start == 0 or not text[start - 1].isalnum())
+                     and (end == last or not text[end].isalnum())]
+        return words, [(end - size, literals) for end, (size, _, literals) in hits if literals]
+
+
+# ASCII letters and digits lowered, every other byte a blank.
+_LOWER_ALNUM_BLANK_REST = bytes(ord(chr(byte).lower()) if chr(byte).isascii() and chr(byte).isalnum()
+                                else ord(" ") for byte in range(256))
+
+# The characters that are not ASCII but lower or casefold to something with ASCII in it ("ſ" -> "s",
+# Kelvin sign "K" -> "k", "ß" -> "ss", "İ" -> "i̇", "ﬁ" -> "fi"). Listed, as working them out takes
+# a pass over all of Unicode; tests work them out and compare.
+_FOLDS_TO_ASCII = frozenset("\u00df\u0130\u0149\u017f\u01f0\u1e96\u1e97\u1e98\u1e99\u1e9a\u1e9e"
+                            "\u212a\ufb00\ufb01\ufb02\ufb03\ufb04\ufb05\ufb06")
+
+
+def _folds_to_ascii(text: str, encoded: bytes) -> bool:
+    """Does `text` hold a character of _FOLDS_TO_ASCII? Only where `encoded` (the text encoded to
+    ASCII, "?" for what is not) shows a "?" can one be: a few places in a news text."""
+    at = encoded.find(b"?")
+    while at != -1:
+        if text[at] in _FOLDS_TO_ASCII:
+            return True
+        at = encoded.find(b"?", at + 1)
+    return False
+
+
+def _is_ascii_word(word: str) -> bool:
+    return word.isascii() and word.isalnum()
 
 
 def _gap_ok(text: str, start: int, end: int, pattern: re.Pattern[str]) -> bool:
@@ -482,9 +611,8 @@ class Gazetteer:
                               for r in [self.country, *self.provinces, *self.regencies]}
         self._lexicon = _Lexicon()
         self._index(provinces, regencies, extras)
-        self._prefixes = [(rule, re.compile(rf"(?<!\w)(?:{rule.pattern})(?!\w)", re.IGNORECASE))
-                          for rule in prefixes]
-        self._prefix_index = PrefixIndex.of([rule.pattern for rule in prefixes])
+        self._prefixes = _PrefixRules(prefixes)
+        self._scanner = _Scanner(self._lexicon.vocabulary, self._prefixes.keys or {})
 
     @classmethod
     def load(cls) -> "Gazetteer":
@@ -542,17 +670,21 @@ class Gazetteer:
         return self._scan(text, strict_case=True)
 
     def _scan(self, text: str, strict_case: bool) -> list[RegionMention]:
-        words = self._lexicon.words(text)
-        prefix_at = self._prefix_matches(text)
+        scanned = self._scanner.scan(text)
+        words = self._lexicon.words_by_tokens(text) if scanned is None else scanned[0]
+        prefix_at = self._prefixes.matches(text, None if scanned is None else scanned[1])
         # Only a word that opens some phrase, or where a prefix begins, can start a mention; the
         # scan jumps from one to the next. Most phrases must begin with a capital: a word written
-        # small (as most "di" are) opens only those that need not.
-        reach, any_case = self._lexicon.reach, self._lexicon.any_case
-        opener_at = {start: k for k, (start, _, key) in enumerate(words) if key in reach
-                     and (not strict_case or text[start].isupper() or key in any_case)}
+        # small (as most "di" are) opens only those that need not. A word that is no phrase by
+        # itself ("Kesehatan", of "Kesehatan Nasional") opens one only if the next word is joined.
+        lexicon = self._lexicon
+        opener_at = {start: k for k, (start, _, key) in enumerate(words) if key in lexicon.reach
+                     and (not strict_case or text[start].isupper() or key in lexicon.any_case)
+                     and (key in lexicon.alone or lexicon.joined(text, words, k + 1))}
         found: list[RegionMention] = []
         free = 0   # where the last span found so far ends: a mention never starts inside one
-        for start in sorted(opener_at.keys() | prefix_at.keys()):
+        # In text order: the openers are; the prefixes must be merged in.
+        for start in sorted(opener_at.keys() | prefix_at.keys()) if prefix_at else opener_at:
             if start < free:
                 continue
             k, prefix = opener_at.get(start), prefix_at.get(start)
@@ -567,16 +699,6 @@ class Gazetteer:
                 if mention is not None:
                     found.append(mention)
         return found
-
-    def _prefix_matches(self, text: str) -> dict[int, tuple[int, Rule]]:
-        """Start offset -> (end offset, rule) of the longest prefix starting there."""
-        best: dict[int, tuple[int, Rule]] = {}
-        # Each prefix rule is tried only where a word begins as it can (literals.py), as its own scan would.
-        for i, m in find_each([rx for _, rx in self._prefixes], self._prefix_index, text):
-            rule = self._prefixes[i][0]
-            if m.end() > best.get(m.start(), (-1, rule))[0]:
-                best[m.start()] = (m.end(), rule)
-        return best
 
     def _named_hit(self, text: str, words: Sequence[_Word], k: int, strict_case: bool) -> _Hit | None:
         """The longest stop phrase, country phrase or bare region name made of words[k:]."""
