@@ -2,9 +2,11 @@
 that locates their mentions in text.
 
 All words come from the data in rules/regions/ (names, aliases, level prefixes, stop phrases,
-country phrases); this module holds none. The finder is linear in the text: one regex pass per
-level prefix, then a scan of word tokens that looks up n-grams (longest first, up to the longest
-name) in dicts. There is no alternation over names, so nothing can backtrack.
+country phrases); this module holds none. The finder is linear in the text: one Aho-Corasick pass
+(in C) lists the words of the text that are words of some name or phrase, and the places where a
+level prefix may begin; each prefix rule is tried at those places, and n-grams of the listed words
+are looked up (longest first, up to the longest name) in dicts. Other words are never read. There
+is no alternation over names, so nothing can backtrack.
 
 Matching rules, in short (details in the data files' headers):
   - after a level prefix ("Kabupaten", "Kota", "Provinsi", "BPJS Kesehatan Cabang") the name
@@ -20,9 +22,9 @@ import bisect
 import csv
 import functools
 import re
-from operator import itemgetter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
@@ -399,10 +401,53 @@ class _Lexicon:
         found.reverse()
         return found
 
-    @staticmethod
-    def joined(text: str, words: Sequence[_Word], k: int) -> bool:
-        """Is words[k] joined to the word before it as the words of one name are?"""
-        return 0 < k < len(words) and _gap_ok(text, words[k - 1][1], words[k][0], _NAME_GAP)
+
+def _gap_ok(text: str, start: int, end: int, pattern: re.Pattern[str]) -> bool:
+    """Does text[start:end], the gap between two words, fit `pattern`, on one line break at most
+    (a heading and the next paragraph are not one name)? The patterns match no word character."""
+    if end == start + 1 and text[start] == " ":  # nearly every gap between two words of a name
+        return True
+    if end > start + 1 and text[start + 1].isalnum():
+        return False  # a blank, then another word: the common gap between two phrase words
+    return pattern.fullmatch(text, start, end) is not None and text.count("\n", start, end) <= 1
+
+
+def _joined(text: str, words: Sequence[_Word], k: int) -> bool:
+    """Is words[k] joined to the word before it as the words of one name are?"""
+    return 0 < k < len(words) and _gap_ok(text, words[k - 1][1], words[k][0], _NAME_GAP)
+
+
+def _after_initial(text: str, start: int) -> bool:
+    """Is the word at `start` preceded by a one-letter capital, as a surname is by an initial
+    ("Jenal M Sambas", "Andi A. Sintang")? The gap between them must fit _PREFIX_GAP (an optional
+    dot, then blanks); it is read backwards from the word, so the words before are never tokenized."""
+    gap = start
+    while gap > 0 and text[gap - 1].isspace():  # str.isspace() is what `re`'s \s matches
+        gap -= 1
+    if gap > 0 and text[gap - 1] == ".":
+        gap -= 1
+    if gap == 0 or not text[gap - 1].isalnum() or text[gap - 2:gap - 1].isalnum():
+        return False  # no word before, or a gap of another shape, or a word of two letters or more
+    return text[gap - 1].isupper() and text.count("\n", gap, start) <= 1
+
+
+def _capitalized(text: str, run: Sequence[_Word]) -> tuple[bool, ...]:
+    """Per word of `run`, does it begin with a capital?"""
+    if len(run) == 1:  # nearly always: spare the comprehension
+        return (text[run[0][0]].isupper(),)
+    return tuple([text[start].isupper() for start, _, _ in run])
+
+
+# The outcome at one position: (end offset of the span, priority, mention or None for a span that
+# is consumed silently). A plain tuple, compared as one: the longer span wins, then the higher
+# priority (no two outcomes at one position share a priority).
+_Hit = tuple[int, int, RegionMention | None]
+
+
+# A literal prefix of the prefix rules ("kab.") and the rules (by index) that may begin with it.
+_Literal = tuple[str, tuple[int, ...]]
+# Where one may begin: (offset, the literals whose key begins a word there).
+_LiteralHit = tuple[int, tuple[_Literal, ...]]
 
 
 class _PrefixRules:
@@ -414,9 +459,8 @@ class _PrefixRules:
     (_Scanner), so that pass also looks for these literals where a word begins, cut to their
     leading letters and digits ("kab", "kota"); _matches_at() keeps the offsets where the lowered
     text shows the whole literal, and runs find_each's loop on them. Where a rule can match (not
-    after a word character: each begins with (?<!\w)), those are the very offsets find_each tries:
-    a character lowers to an ASCII letter or digit only if it casefolds to it (tests check this on
-    every character), and a text whose casefold changes its length takes find_each itself.
+    after a word character: each begins with (?<!\\w)) these are the very offsets find_each tries
+    (see _Scanner); texts that _Scanner cannot read take find_each itself.
     """
 
     def __init__(self, rules: Sequence[Rule]) -> None:
@@ -473,12 +517,6 @@ class _PrefixRules:
         return best
 
 
-# A literal prefix of the prefix rules ("kab.") and the rules (by index) that may begin with it.
-_Literal = tuple[str, tuple[int, ...]]
-# Where one may begin: (offset, the literals whose key begins a word there).
-_LiteralHit = tuple[int, tuple[_Literal, ...]]
-
-
 class _Scanner:
     """One Aho-Corasick pass (pyahocorasick, in C) over a text that finds both its vocabulary words
     and the places where a prefix rule may match.
@@ -492,7 +530,7 @@ class _Scanner:
     - a word is found where the reference finds it, a token whose casefold is a vocabulary word:
       such a token can only be made of ASCII letters and digits then;
     - a literal prefix is found where literals.py finds it in the lowered text, for the same
-      reason, wherever a rule can match (not after a word character: each begins with (?<!\w));
+      reason, wherever a rule can match (not after a word character: each begins with (?<!\\w));
     - a letter that is not ASCII ("é") is blanked as well, so a word next to one ("Papuaé") is
       found, and then dropped by a look at the text.
     """
@@ -533,16 +571,19 @@ class _Scanner:
 _LOWER_ALNUM_BLANK_REST = bytes(ord(chr(byte).lower()) if chr(byte).isascii() and chr(byte).isalnum()
                                 else ord(" ") for byte in range(256))
 
-# The characters that are not ASCII but lower or casefold to something with ASCII in it ("ſ" -> "s",
-# Kelvin sign "K" -> "k", "ß" -> "ss", "İ" -> "i̇", "ﬁ" -> "fi"). Listed, as working them out takes
-# a pass over all of Unicode; tests work them out and compare.
+# The characters that are not ASCII but lower or casefold to something with ASCII in it (long s
+# -> "s", Kelvin sign -> "k", sharp s -> "ss", dotted capital I -> "i" and a dot, ligature fi ->
+# "fi"). Listed, as working them out takes a pass over all of Unicode; tests work them out.
 _FOLDS_TO_ASCII = frozenset("\u00df\u0130\u0149\u017f\u01f0\u1e96\u1e97\u1e98\u1e99\u1e9a\u1e9e"
                             "\u212a\ufb00\ufb01\ufb02\ufb03\ufb04\ufb05\ufb06")
 
 
 def _folds_to_ascii(text: str, encoded: bytes) -> bool:
     """Does `text` hold a character of _FOLDS_TO_ASCII? Only where `encoded` (the text encoded to
-    ASCII, "?" for what is not) shows a "?" can one be: a few places in a news text."""
+    ASCII, "?" for what is not) shows a "?" can one be: a few places in a news text, each looked at;
+    a text mostly in another script is checked whole at once instead."""
+    if encoded.count(b"?") > len(text) // 8:
+        return not _FOLDS_TO_ASCII.isdisjoint(text)
     at = encoded.find(b"?")
     while at != -1:
         if text[at] in _FOLDS_TO_ASCII:
@@ -554,42 +595,6 @@ def _folds_to_ascii(text: str, encoded: bytes) -> bool:
 def _is_ascii_word(word: str) -> bool:
     return word.isascii() and word.isalnum()
 
-
-def _gap_ok(text: str, start: int, end: int, pattern: re.Pattern[str]) -> bool:
-    """Does text[start:end], the gap between two words, fit `pattern`, on one line break at most
-    (a heading and the next paragraph are not one name)? The patterns match no word character."""
-    if end == start + 1 and text[start] == " ":  # nearly every gap between two words of a name
-        return True
-    if end > start + 1 and text[start + 1].isalnum():
-        return False  # a blank, then another word: the common gap between two phrase words
-    return pattern.fullmatch(text, start, end) is not None and text.count("\n", start, end) <= 1
-
-
-def _after_initial(text: str, start: int) -> bool:
-    """Is the word at `start` preceded by a one-letter capital, as a surname is by an initial
-    ("Jenal M Sambas", "Andi A. Sintang")? The gap between them must fit _PREFIX_GAP (an optional
-    dot, then blanks); it is read backwards from the word, so the words before are never tokenized."""
-    gap = start
-    while gap > 0 and text[gap - 1].isspace():  # str.isspace() is what `re`'s \s matches
-        gap -= 1
-    if gap > 0 and text[gap - 1] == ".":
-        gap -= 1
-    if gap == 0 or not text[gap - 1].isalnum() or text[gap - 2:gap - 1].isalnum():
-        return False  # no word before, or a gap of another shape, or a word of two letters or more
-    return text[gap - 1].isupper() and text.count("\n", gap, start) <= 1
-
-
-def _capitalized(text: str, run: Sequence[_Word]) -> tuple[bool, ...]:
-    """Per word of `run`, does it begin with a capital?"""
-    if len(run) == 1:  # nearly always: spare the comprehension
-        return (text[run[0][0]].isupper(),)
-    return tuple([text[start].isupper() for start, _, _ in run])
-
-
-# The outcome at one position: (end offset of the span, priority, mention or None for a span that
-# is consumed silently). A plain tuple, compared as one: the longer span wins, then the higher
-# priority (no two outcomes at one position share a priority).
-_Hit = tuple[int, int, RegionMention | None]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -628,7 +633,9 @@ class Gazetteer:
                                     f"province {r.province!r}")
 
     @staticmethod
-    def _entry(text: str, region: Region, rule: str, bare: bool = True) -> tuple[tuple[str, ...], _Entry]:
+    def _entry(text: str, region: Region, rule: str, bare: bool = True,
+               ) -> tuple[tuple[str, ...], _Entry]:
+        """The casefolded words of `text` and the entry that writes `region` so."""
         words = _words(text)
         return _key(words), _Entry(region, rule, tuple(w[:1].isupper() for w in words), bare)
 
@@ -680,7 +687,7 @@ class Gazetteer:
         lexicon = self._lexicon
         opener_at = {start: k for k, (start, _, key) in enumerate(words) if key in lexicon.reach
                      and (not strict_case or text[start].isupper() or key in lexicon.any_case)
-                     and (key in lexicon.alone or lexicon.joined(text, words, k + 1))}
+                     and (key in lexicon.alone or _joined(text, words, k + 1))}
         found: list[RegionMention] = []
         free = 0   # where the last span found so far ends: a mention never starts inside one
         # In text order: the openers are; the prefixes must be merged in.
