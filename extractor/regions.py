@@ -525,14 +525,15 @@ class _Scanner:
     blank, and a blank added at each end (two C calls: encode to ASCII with "?" for the rest, then
     bytes.translate). A vocabulary word is the key " word ", so only whole words are reported (not
     the "se" inside "kesehatan"); a literal prefix's key, " kab", begins a word. This needs a
-    vocabulary of ASCII letters and digits; the finder tokenizes the text otherwise, and also when
-    the text has one of the few characters that fold to ASCII ("ſ" -> "s", "İ", "ß" -> "ss"):
-    - a word is found where the reference finds it, a token whose casefold is a vocabulary word:
-      such a token can only be made of ASCII letters and digits then;
-    - a literal prefix is found where literals.py finds it in the lowered text, for the same
-      reason, wherever a rule can match (not after a word character: each begins with (?<!\\w));
+    vocabulary of ASCII letters and digits (else every text is tokenized), and a text without any
+    of the few characters that lower or casefold to ASCII ("ſ" -> "s", "İ", "ß" -> "ss"; such a
+    text is tokenized). Then:
+    - every word that tokenizing finds is found: a token whose casefold is a vocabulary word is
+      made of ASCII letters and digits, and what stands around it is blanked;
+    - so is every offset where literals.py finds a literal prefix and a rule can match (not after a
+      word character: each rule begins with (?<!\\w)), for the same reason;
     - a letter that is not ASCII ("é") is blanked as well, so a word next to one ("Papuaé") is
-      found, and then dropped by a look at the text.
+      also found, and then dropped by a look at the text.
     """
 
     def __init__(self, vocabulary: Iterable[str], prefix_keys: Mapping[str, tuple[_Literal, ...]],
@@ -594,7 +595,6 @@ def _folds_to_ascii(text: str, encoded: bytes) -> bool:
 
 def _is_ascii_word(word: str) -> bool:
     return word.isascii() and word.isalnum()
-
 
 
 # ---------------------------------------------------------------------------------------------
@@ -684,10 +684,10 @@ class Gazetteer:
         # scan jumps from one to the next. Most phrases must begin with a capital: a word written
         # small (as most "di" are) opens only those that need not. A word that is no phrase by
         # itself ("Kesehatan", of "Kesehatan Nasional") opens one only if the next word is joined.
-        lexicon = self._lexicon
-        opener_at = {start: k for k, (start, _, key) in enumerate(words) if key in lexicon.reach
-                     and (not strict_case or text[start].isupper() or key in lexicon.any_case)
-                     and (key in lexicon.alone or _joined(text, words, k + 1))}
+        reach, any_case, alone = self._lexicon.reach, self._lexicon.any_case, self._lexicon.alone
+        opener_at = {start: k for k, (start, _, key) in enumerate(words) if key in reach
+                     and (not strict_case or text[start].isupper() or key in any_case)
+                     and (key in alone or _joined(text, words, k + 1))}
         found: list[RegionMention] = []
         free = 0   # where the last span found so far ends: a mention never starts inside one
         # In text order: the openers are; the prefixes must be merged in.
