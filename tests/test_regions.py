@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from extractor import regions
 from extractor.regions import (
     Gazetteer,
     Region,
@@ -223,3 +224,114 @@ def test_find_on_3mb_returns(gaz: Gazetteer) -> None:
         size += len(word) + 1
     found = gaz.find(" ".join(parts))
     assert isinstance(found, list)
+
+
+# --- the finder's two ways of reading a text ----------------------------------------------------
+# The finder reads most texts through one automaton pass over a blanked copy (regions._Scanner) and
+# tokenizes the rest (texts with a character that folds to ASCII). Both must find the same words,
+# prefixes and mentions; the texts below mix names, prefixes, separators and awkward characters.
+
+FRAGMENTS = ["Papua", "Papua Barat", "PAPUA BARAT DAYA", "papua", "Kalbar", "Jakarta Pusat", "Bogor",
+             "Sambas", "Jambi", "Kota", "kota", "Kab.", "Kab", "Kabupaten", "KABUPATEN", "Provinsi",
+             "Prov.", "Pemprov", "Pemerintah Kota", "BPJS Kesehatan Cabang", "BPJS Kesehatan",
+             "Kantor Cabang", "KC", "Kota Administrasi", "Indonesia", "se-Indonesia", "secara nasional",
+             "Kartu Indonesia Sehat", "Jaminan Kesehatan Nasional", "Kesehatan", "di", "se", "dan",
+             "Toli-Toli", "Kepulauan Seribu", "Padang Pariaman", "Kayong Utara", "Jenal M", "A.", "M",
+             "kabar", "sebagai", "Kotabaru", "2024", "x", "tahun", "Barat", "Utara", "Daya", "Nasional",
+             "Sehat", "Timur"]
+SEPARATORS = [" ", " ", " ", "  ", "\n", "\n\n", "-", " - ", ".", ". ", ", ", "_", "/", "(", ")",
+              "\u201c", "\u201d", "\u2013 ", "\u00a0", "\u2003", ""]
+ODD = ["\u00e9", "\u017f", "\u0130", "\u00df", "\u212a", "\u0345", "\u00b2", "\u0663", "\ufb01",
+       "\u03a3", "\u01f0", "\u4e2d", "\U0001d400", "?"]
+
+
+def _random_texts(count: int, seed: int) -> list[str]:
+    rnd = random.Random(seed)
+    texts = []
+    for _ in range(count):
+        parts = []
+        for _ in range(rnd.randint(1, 25)):
+            pick = rnd.random()
+            if pick < 0.1:
+                parts.append(rnd.choice(ODD))
+            elif pick < 0.55:
+                parts.append(rnd.choice(FRAGMENTS))
+            else:
+                parts.append(rnd.choice(SEPARATORS))
+        texts.append("".join(parts))
+    return texts
+
+
+RANDOM_TEXTS = _random_texts(5000, seed=7)
+
+
+def test_scanner_reads_what_tokenizing_reads(gaz: Gazetteer) -> None:
+    read = 0
+    for text in RANDOM_TEXTS:
+        scanned = gaz._scanner.scan(text)
+        if scanned is None:
+            assert regions._folds_to_ascii(text, text.encode("ascii", "replace")), text
+            continue
+        read += 1
+        words, literal_hits = scanned
+        assert words == gaz._lexicon.words_by_tokens(text), text
+        assert gaz._prefixes.matches(text, literal_hits) == gaz._prefixes.matches(text, None), text
+    assert read > len(RANDOM_TEXTS) // 2  # the awkward characters must not send every text away
+
+
+def test_find_is_the_same_either_way(gaz: Gazetteer, monkeypatch: pytest.MonkeyPatch) -> None:
+    scanned = [gaz.find(text) for text in RANDOM_TEXTS]
+    monkeypatch.setattr(gaz._scanner, "scan", lambda text: None)
+    assert [gaz.find(text) for text in RANDOM_TEXTS] == scanned
+    assert any(scanned)
+
+
+@pytest.mark.parametrize("text, found", [
+    ("Papua\u00e9 dan Jambi", ["prov.jambi"]),           # a letter that is not ASCII joins a word
+    ("Pontianak\u201d kata", ["regencies.csv:61.71"]),   # a quote that is not ASCII does not
+    ("\u017fambas dan Jambi", ["prov.jambi"]),           # the long s folds to s, but is no capital
+    ("BPJ\u017f Kesehatan Cabang Sambas", ["regencies.csv:61.01"]),  # literals.py lowers: no branch
+    ("KABUPATEN \u212aAYONG UTARA", ["regions.prefix.kabupaten"]),   # Kelvin sign lowers to k
+    ("PEMERINTAH PROV\u0130NS\u0130 JAMBI", ["regions.prefix.province"]),
+    ("Kota_Jambi Jambi", ["prov.jambi", "prov.jambi"]),  # "_" is no word character, nor a gap
+])
+def test_awkward_characters(gaz: Gazetteer, text: str, found: list[str]) -> None:
+    assert [m.rule for m in gaz.find(text)] == found
+
+
+def test_prefix_rule_tried_only_where_its_literal_prefix_is() -> None:
+    # The automaton finds "kota" where a rule's literal prefix is "kota i"; literals.py tries that
+    # rule only where the lowered text shows "kota i", and so must the finder, though the rule would
+    # match "Kota \u0131wa" (re's IGNORECASE takes the dotless i for an i).
+    rules = load_prefixes({"rules": [{"id": "p.iwa", "label": "kota", "pattern": "Kota Iwa"},
+                                     {"id": "p.kota", "label": "kota", "pattern": "Kota"}]})
+    gaz = Gazetteer(load_provinces(), load_regencies(), load_extras(), rules)
+    assert [m.rule for m in gaz.find("Kota Iwa Jambi")] == ["p.iwa"]
+    assert [m.rule for m in gaz.find("Kota \u0131wa Jambi")] == ["prov.jambi"]
+
+
+def test_surname_after_an_initial(gaz: Gazetteer) -> None:
+    for text in ["Jenal M Sambas", "Andi A. Sintang", "Andi A.  Sintang", "A\nSambas"]:
+        assert gaz.find(text) == [], text
+    for text in ["Jenal MA Sambas", "Andi a Sintang", "A\n\nSambas", "A..Sambas", "A-Sambas", "Sambas"]:
+        assert [m.region.canonical for m in gaz.find(text)][-1:] in (
+            ["Kabupaten Sambas"], ["Kabupaten Sintang"]), text
+
+
+def test_folds_to_ascii_is_the_unicode_list() -> None:
+    # The characters beyond ASCII whose lower case or casefold holds ASCII, worked out afresh.
+    worked_out = {c for c in map(chr, range(128, 0x110000))
+                  if any(x.isascii() for x in c.lower() + c.casefold())}
+    assert regions._FOLDS_TO_ASCII == worked_out
+
+
+def test_word_characters_are_isalnum() -> None:
+    # The scanner and the initial check test isalnum() where the tokenizer's [^\W_] decides.
+    word = regions._WORD
+    assert all(bool(word.fullmatch(c)) == c.isalnum() for c in map(chr, range(0x110000)))
+
+
+def test_folds_to_ascii_in_a_text_mostly_of_another_script() -> None:
+    for text in ["\u4e2d" * 100 + "Papua", "\u4e2d" * 100 + "\u017f", "\u017f" + "\u4e2d" * 3, "Papua \u201c"]:
+        expected = not regions._FOLDS_TO_ASCII.isdisjoint(text)
+        assert regions._folds_to_ascii(text, text.encode("ascii", "replace")) == expected, text
