@@ -2,10 +2,17 @@
 
 Patterns come from rules/layout.yaml. Offsets are offsets into the article text, so everything built
 from a `Sentence` points back at the exact characters it came from.
+
+Speed: a `regex` call costs a few microseconds and a `regex` scan ~100 instructions a character, so the
+work per line is kept to one match for the line-start rules and one for the datelines, and what can be
+found for all lines at once is: the lines themselves, their word counts (by byte translation) and the
+lines that may hold more than one sentence (by literal `re` scans).
 """
 from __future__ import annotations
 
+import bisect
 import functools
+import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -48,12 +55,15 @@ class Layout:
     lead: int | None    # index of the lead line
 
 
+# The labels of the rules matched at a line's start, in the order the roles try them.
+_LINE_START_LABELS = ("furniture_tail", "related_marker", "furniture")
+
+
 @dataclass(frozen=True)
 class _LayoutRules:
-    furniture: "regex.Pattern[str]"
-    tail: "regex.Pattern[str]"
-    related: "regex.Pattern[str]"
+    line_start: "regex.Pattern[str]"                     # the _LINE_START_LABELS rules, a group per label
     dateline: list[tuple["regex.Pattern[str]", Rule]]   # dateline_prefix and dateline_place rules
+    any_dateline: "regex.Pattern[str]"                   # matches where one of `dateline` matches
     abbreviations: frozenset[str]
     clause_breaks: frozenset[str]
     appositions: frozenset[str]
@@ -61,9 +71,18 @@ class _LayoutRules:
     cell_separators: tuple[str, ...]
 
 
+def _alternation(patterns: list[str]) -> str:
+    return "|".join(f"(?:{p})" for p in patterns) or r"(?!)"
+
+
 def _line_start_pattern(rules: list[Rule]) -> "regex.Pattern[str]":
-    alternation = "|".join(f"(?:{r.pattern})" for r in rules) or r"(?!)"
-    return rule_regex(rf"^\s*(?:{alternation})(?!\p{{L}})")
+    """The line-start rules in one pattern, each label's in a group named after it: one match a line
+    instead of one a label. On a trimmed line `\\s*` matches nothing, so the groups are tried in the order
+    of _LINE_START_LABELS at the line's first character: the group that matches is the first label whose
+    own pattern (`^\\s*(?:its rules)(?!\\p{L})`) would match, and the match ends where that one would."""
+    groups = "|".join(f"(?P<{label}>{_alternation([r.pattern for r in rules if r.label == label])})"
+                      for label in _LINE_START_LABELS)
+    return rule_regex(rf"^\s*(?:{groups})(?!\p{{L}})")
 
 
 @functools.lru_cache(maxsize=1)
@@ -71,12 +90,11 @@ def layout_rules() -> _LayoutRules:
     rules = load_rules(RULES_FILE)
     by = lambda label: [r for r in rules if r.label == label]  # noqa: E731
     words = lambda label: frozenset(w.lower() for r in by(label) for w in r.pattern.split("|"))  # noqa: E731
+    datelines = by("dateline_prefix") + by("dateline_place")
     return _LayoutRules(
-        furniture=_line_start_pattern(by("furniture")),
-        tail=_line_start_pattern(by("furniture_tail")),
-        related=_line_start_pattern(by("related_marker")),
-        dateline=[(regex.compile(rf"\s*(?:{r.pattern})", regex.V1), r)
-                  for r in by("dateline_prefix") + by("dateline_place")],
+        line_start=_line_start_pattern([r for r in rules if r.label in _LINE_START_LABELS]),
+        dateline=[(regex.compile(rf"\s*(?:{r.pattern})", regex.V1), r) for r in datelines],
+        any_dateline=regex.compile(rf"\s*(?:{_alternation([r.pattern for r in datelines])})", regex.V1),
         abbreviations=words("abbreviation"),
         clause_breaks=words("clause_break"),
         appositions=words("apposition"),
@@ -85,17 +103,62 @@ def layout_rules() -> _LayoutRules:
     )
 
 
+# ---- lines and their words
+
+# A line's text without the blanks around it: `re`'s \s is Python's isspace(), what str.strip() strips.
+_LINE_TEXT = re.compile(r"\S(?:[^\n]*\S)?")
+
 _WORD = regex.compile(r"\w+", regex.V1)
-# A sentence ends at . ! ? (and any closing quotes) before a blank and a capital or an opening quote.
-# Possessive quantifiers and the lookbehind keep it linear on runs of dots ("......" x 20 000).
-# It begins with the class, not the lookbehind, so the engine skips fast to the next . ! or ?.
-_SENTENCE_END = regex.compile(r"[.!?](?<![.!?][.!?])[.!?]*+[\"”’')\]]*+(?=\s++[\"“‘(\[]?\p{Lu})", regex.V1)
-_ROW = regex.compile(r"^[^:\n]{2,40}?\s*:\s*\S", regex.V1)
+# bytes.translate tables: ASCII \w ([0-9A-Za-z_]) to "w", every other ASCII character to a blank;
+# and one deleting ASCII.
+_WORD_MARKS = bytes(ord("w") if _WORD.match(chr(c)) else ord(" ") for c in range(256))
+_ASCII = bytes(range(128))
+
+
+def _raw_lines(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every non-blank line, trimmed. Only '\\n' separates lines: the text given here is
+    the matching view, where '\\r' is already a blank."""
+    return [m.span() for m in _LINE_TEXT.finditer(text)]
+
+
+def _word_marks(text: str) -> bytes | None:
+    """`text` as bytes of the same length, "w" for a \\w character and a blank for any other; None when a
+    character outside ASCII is \\w (only the regex module can tell its words). Quotes and dashes are the
+    usual characters outside ASCII, and no \\w. The translation costs a few instructions a character,
+    the regex module's \\w scan some 400."""
+    if text.isascii():
+        ascii_text = text.encode("ascii")
+    else:
+        # The characters outside ASCII: deleting the ASCII bytes of the UTF-8 leaves theirs whole
+        # ("surrogatepass" lets lone surrogates through both ways).
+        others = text.encode("utf-8", "surrogatepass").translate(None, _ASCII).decode("utf-8", "surrogatepass")
+        if _WORD.search(others):
+            return None
+        ascii_text = text.encode("ascii", "replace")   # "?", no \w either, for each of them: offsets kept
+    return ascii_text.translate(_WORD_MARKS)
+
+
+def _marked_words(marks: bytes, start: int, end: int) -> int:
+    """Words in marks[start:end] (see _word_marks): a word begins there or right after a blank."""
+    return marks.count(b" w", start, end) + marks.startswith(b"w", start, end)
 
 
 def _word_count(text: str) -> int:
-    return len(_WORD.findall(text))
+    """len(_WORD.findall(text))."""
+    marks = _word_marks(text)
+    return len(_WORD.findall(text)) if marks is None else _marked_words(marks, 0, len(marks))
 
+
+def _word_counts(text: str, spans: list[tuple[int, int]]) -> list[int]:
+    """_word_count of every line, from one translation of the whole text when it has no word character
+    outside ASCII (else line by line: most lines still have none)."""
+    marks = _word_marks(text)
+    if marks is None:
+        return [_word_count(text[start:end]) for start, end in spans]
+    return [_marked_words(marks, start, end) for start, end in spans]
+
+
+# ---- datelines, roles, title and lead
 
 PlaceTest = Callable[[str], bool]
 
@@ -103,25 +166,14 @@ PlaceTest = Callable[[str], bool]
 def _dateline_end(text: str, start: int, rules: _LayoutRules, is_place: PlaceTest | None) -> int:
     """End of the longest dateline prefix at `start` ("KONTAN.CO.ID - JAKARTA. " over "KONTAN.CO.ID - ")."""
     end = start
+    # Most lines have no dateline: one match of the rules' alternation rules them all out.
+    if not rules.any_dateline.match(text, start):   # anchored at a line start: no timeout (see literals.find_each)
+        return end
     for pattern, rule in rules.dateline:
-        m = pattern.match(text, start)   # anchored at a line start: no timeout (see literals.find_each)
+        m = pattern.match(text, start)
         if m and (rule.label != "dateline_place" or is_place is None or is_place(m.group("place"))):
             end = max(end, m.end())
     return end
-
-
-def _raw_lines(text: str) -> list[tuple[int, int]]:
-    """(start, end) of every non-blank line, trimmed. Only '\\n' separates lines: the text given here is
-    the matching view, where '\\r' is already a blank."""
-    spans = []
-    pos = 0
-    for chunk in text.split("\n"):
-        stripped = chunk.strip()
-        if stripped:
-            lead = len(chunk) - len(chunk.lstrip())
-            spans.append((pos + lead, pos + lead + len(stripped)))
-        pos += len(chunk) + 1
-    return spans
 
 
 DatelineEnd = Callable[[int], int]
@@ -133,15 +185,20 @@ def _roles(text: str, spans: list[tuple[int, int]], rules: _LayoutRules, datelin
     in_tail = False
     after_related = False
     for (start, end), words in zip(spans, word_counts):
+        if in_tail:
+            roles.append("furniture")
+            continue
         line = text[start:end]
-        if in_tail or rules.tail.match(line):
+        line_start = rules.line_start.match(line)
+        # The label group closes after any group inside a rule, so it is the match's last group.
+        label = line_start.lastgroup if line_start else None
+        if label == "furniture_tail":
             in_tail = True
             roles.append("furniture")
             continue
-        related = rules.related.match(line)
-        if related:
+        if label == "related_marker":
             # "Baca juga" alone on its line: the link title follows on the next line.
-            after_related = _word_count(line[related.end():]) < 3
+            after_related = _word_count(line[line_start.end():]) < 3
             roles.append("furniture")
             continue
         if after_related and words <= RELATED_LINK_MAX_WORDS and not line.rstrip().endswith("."):
@@ -149,7 +206,7 @@ def _roles(text: str, spans: list[tuple[int, int]], rules: _LayoutRules, datelin
             roles.append("furniture")
             continue
         after_related = False
-        if rules.furniture.match(line):
+        if label == "furniture":
             roles.append("furniture")
         elif dateline_end(start) > start:
             roles.append("body")  # "KBRN, Jakarta: ..." opens a story; it is no table row
@@ -162,6 +219,9 @@ def _roles(text: str, spans: list[tuple[int, int]], rules: _LayoutRules, datelin
         else:
             roles.append("body")
     return roles
+
+
+_ROW = regex.compile(r"^[^:\n]{2,40}?\s*:\s*\S", regex.V1)
 
 
 def _title_and_lead(text: str, spans, roles, dateline_end: DatelineEnd,
@@ -182,14 +242,31 @@ def _title_and_lead(text: str, spans, roles, dateline_end: DatelineEnd,
     return title, lead
 
 
+# ---- sentences
+
+# A sentence ends at . ! ? (and any closing quotes) before a blank and a capital or an opening quote.
+# Possessive quantifiers and the lookbehind keep it linear on runs of dots ("......" x 20 000).
+# It begins with the class, not the lookbehind, so the engine skips fast to the next . ! or ?.
+_SENTENCE_END = regex.compile(r"[.!?](?<![.!?][.!?])[.!?]*+[\"”’')\]]*+(?=\s++[\"“‘(\[]?\p{Lu})", regex.V1)
+# The words before a sentence mark, the last of which may be an abbreviation or an initial (version 0
+# syntax, as the search for it always was).
+_WORD_BEFORE_MARK = regex.compile(r"\w+")
+# Where a sentence can end inside a line: at a mark that is followed, after closing quotes, by a blank
+# other than a line break, on the line. The last mark of every _SENTENCE_END match inside a line is
+# (`re`'s \s, Python's isspace(), takes in every `regex` \s, and no line holds a '\n'). One pattern per
+# mark: `re` finds a literal first character ~10x faster than a class.
+_MARK_BEFORE_BLANK = tuple(re.compile(re.escape(mark) + r"[\"”’')\]]*[^\S\n]") for mark in ".!?")
+
+
 def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Sentence spans inside text[start:end]; a dot after an abbreviation or an initial does not end one."""
     rules = layout_rules()
     spans = []
     cursor = start
     for m in _SENTENCE_END.finditer(text, start, end, timeout=MATCH_TIMEOUT_S):
-        word = regex.search(r"(\w+)\W*$", text[max(cursor, m.start() - 20):m.start() + 1])
-        before = word.group(1).lower() if word else ""
+        # The last word before the mark (the word the mark follows, or the last one cut by the window).
+        words = _WORD_BEFORE_MARK.findall(text[max(cursor, m.start() - 20):m.start() + 1])
+        before = words[-1].lower() if words else ""
         if text[m.start()] == "." and (before in rules.abbreviations or len(before) == 1):
             continue
         spans.append((cursor, m.end()))
@@ -201,6 +278,21 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return spans
 
 
+def _lines_with_sentence_ends(text: str, spans: list[tuple[int, int]]) -> set[int]:
+    """Indexes of the lines in which a sentence may end before the line does: every other line is one
+    sentence, and is not scanned by split_sentences."""
+    line_ends = [end for _, end in spans]
+    lines = set()
+    for pattern in _MARK_BEFORE_BLANK:
+        for m in pattern.finditer(text):
+            line = bisect.bisect_right(line_ends, m.start())   # marks are no blanks: inside a line
+            if m.end() <= line_ends[line]:
+                lines.add(line)
+    return lines
+
+
+# ---- the layout
+
 def analyse(text: str, is_place: PlaceTest | None = None) -> Layout:
     """Lines with their roles, the title and the lead, and every sentence of `text` (the matching view).
     `is_place` tells whether a word is a place: a "Word - " dateline counts only then ("Jakarta - " does,
@@ -209,16 +301,25 @@ def analyse(text: str, is_place: PlaceTest | None = None) -> Layout:
     spans = _raw_lines(text)
     # Where a line's dateline prefix ends (== its start if none): asked for roles, lead and prefix, and
     # only of lines that are not page furniture, so found on demand, once per line.
-    dateline_end = functools.lru_cache(maxsize=None)(lambda start: _dateline_end(text, start, rules, is_place))
-    word_counts = [_word_count(text[start:end]) for start, end in spans]
+    dateline_ends: dict[int, int] = {}
+
+    def dateline_end(start: int) -> int:
+        if start not in dateline_ends:
+            dateline_ends[start] = _dateline_end(text, start, rules, is_place)
+        return dateline_ends[start]
+
+    word_counts = _word_counts(text, spans)
     roles = _roles(text, spans, rules, dateline_end, word_counts)
     title, lead = _title_and_lead(text, spans, roles, dateline_end, word_counts)
+    several_sentences = _lines_with_sentence_ends(text, spans)
     lines: list[Line] = []
     sentences: list[Sentence] = []
     for i, (start, end) in enumerate(spans):
         role = "title" if i == title else "lead" if i == lead else roles[i]
         prefix_end = dateline_end(start) if role in ("lead", "body") else start
         lines.append(Line(i, start, end, role, prefix_end, word_counts[i]))
-        for s, e in split_sentences(text, start, end):
-            sentences.append(Sentence(s, e, i, role))
+        if i in several_sentences:
+            sentences.extend(Sentence(s, e, i, role) for s, e in split_sentences(text, start, end))
+        else:
+            sentences.append(Sentence(start, end, i, role))
     return Layout(lines, sentences, title, lead)

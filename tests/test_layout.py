@@ -4,7 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import regex
 
+from extractor import layout
 from extractor.layout import analyse, split_sentences
 from extractor.reader import matching_view
 
@@ -69,3 +71,80 @@ def test_offsets_survive_crlf_in_the_view():
     layout = analyse(view)
     assert [text[s.start:s.end] for s in layout.sentences] == [
         "Judul berita tentang peserta JKN hari ini", "Kalimat pertama.", "Kalimat kedua."]
+
+
+# ---- the shortcuts analyse takes must give what the plain definitions give
+
+ODD_TEXTS = [
+    "", " ", "\n\n", "kata", "“Kata” – kata—kata", "café au lait", "Ünal İstanbul ß", "a\u0301b c\u0301",
+    "٣٤ ２０２４ 12,5", "x_y z__", "\u200cjoin\u200d", "中文 字", "\ud800lone surrogate", "😀 emoji",
+    "Ⓐ circled", "tab\tand\x0bvt\x0cff\x1cfs\x1dgs\x1ers\x1fus\x85nel\xa0nbsp\u2028ls\u3000ideo",
+    "  indented line  \n\n\x1c\n trailing \x1f\nlast", "Rp. 5 juta. Dr. Ahmad! Apa? “Ya.” Tidak.)  Baru",
+    "Kalimat.\u00a0Baru. x.\tY. z.\nA.", "titik....... Banyak!!! Sekali?\" Ya", "(a) [b] 'c' \"d\"",
+]
+
+
+def _random_texts(count, seed=5):
+    import random
+    rng = random.Random(seed)
+    pieces = ["a", "B", "kata", "Kata", "é", "İ", "\u0301", "٣", "1", "_", ".", "!", "?", ",", ":", "\"", "”", "’",
+              ")", "]", " ", "  ", "\t", "\n", "\n\n", "\xa0", "\x1c", "\u2028", "–", "©", "😀", "Dr", "Kab"]
+    return ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 40))) for _ in range(count)]
+
+
+def test_word_counts_are_the_regex_word_counts():
+    for text in ODD_TEXTS + _random_texts(3000):
+        assert layout._word_count(text) == len(layout._WORD.findall(text)), repr(text)
+        spans = layout._raw_lines(text)
+        assert layout._word_counts(text, spans) == [len(layout._WORD.findall(text[s:e])) for s, e in spans]
+
+
+def test_raw_lines_are_the_stripped_lines():
+    def stripped_lines(text):
+        spans, pos = [], 0
+        for chunk in text.split("\n"):
+            if chunk.strip():
+                lead = len(chunk) - len(chunk.lstrip())
+                spans.append((pos + lead, pos + lead + len(chunk.strip())))
+            pos += len(chunk) + 1
+        return spans
+    for text in ODD_TEXTS + _random_texts(3000):
+        assert layout._raw_lines(text) == stripped_lines(text), repr(text)
+
+
+def test_every_regex_blank_is_a_python_blank():
+    # _MARK_BEFORE_BLANK (re's \s) and _line_start_pattern (a trimmed line) rely on it.
+    import sys
+    blank = regex.compile(r"\s", regex.V1)
+    assert all(chr(c).isspace() for c in range(sys.maxunicode + 1) if blank.match(chr(c)))
+
+
+def test_lines_with_sentence_ends_include_every_line_split():
+    for text in ODD_TEXTS + _random_texts(3000):
+        spans = layout._raw_lines(text)
+        split = {i for i, (s, e) in enumerate(spans) if len(split_sentences(text, s, e)) > 1}
+        assert split <= layout._lines_with_sentence_ends(text, spans), repr(text)
+
+
+@pytest.mark.parametrize("line", [
+    "Berita Terkait", "Baca juga: Peserta JKN", "Baca Juga", "Penulis: Arif", "Editor: Arif", "12", "Halaman 2",
+    "Komentar", "Berita terkait baca juga", "Isi berita biasa.", "Bacaan", "Sumber : BPJS", "[shortcode x=1]"])
+def test_one_line_start_match_says_what_each_label_alone_says(line):
+    m = layout.layout_rules().line_start.match(line)
+    for label in layout._LINE_START_LABELS:
+        rules = [r.pattern for r in layout.load_rules(layout.RULES_FILE) if r.label == label]
+        alone = layout.rule_regex(rf"^\s*(?:{'|'.join(f'(?:{p})' for p in rules)})(?!\p{{L}})").match(line)
+        if alone:
+            assert m.lastgroup == label and m.end() == alone.end()
+            break
+    else:
+        assert m is None
+
+
+def test_the_dateline_alternation_matches_where_a_dateline_rule_does():
+    rules = layout.layout_rules()
+    for text in ["AMBON, TRIBUNAMBON.COM - Isi", "Kulon Progo (ANTARA) - Isi", "Jakarta, tvOnenews.com - Isi",
+                 "Jakarta - Isi", "KONTAN.CO.ID - JAKARTA. Isi", "GresikSatu | Isi", "Isi berita", "Arsip - x",
+                 "AMBON, TRIBUN\n\n- Isi"] + _random_texts(3000):
+        any_rule = any(pattern.match(text) for pattern, _ in rules.dateline)
+        assert bool(rules.any_dateline.match(text)) == any_rule, repr(text)
