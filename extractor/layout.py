@@ -109,10 +109,12 @@ def layout_rules() -> _LayoutRules:
 _LINE_TEXT = re.compile(r"\S(?:[^\n]*\S)?")
 
 _WORD = regex.compile(r"\w+", regex.V1)
-# bytes.translate tables: ASCII \w ([0-9A-Za-z_]) to "w", every other ASCII character to a blank;
-# and one deleting ASCII.
-_WORD_MARKS = bytes(ord("w") if _WORD.match(chr(c)) else ord(" ") for c in range(256))
-_ASCII = bytes(range(128))
+# For bytes.translate on UTF-8: ASCII \w ([0-9A-Za-z_]) to "w", any other byte to a blank; the bytes
+# that are ASCII; the bytes that continue a character (each character keeps one byte once they are gone).
+_WORD_MARKS = bytes(ord("w") if c < 0x80 and _WORD.match(chr(c)) else ord(" ") for c in range(256))
+_ASCII = bytes(range(0x80))
+_CONTINUATION = bytes(range(0x80, 0xC0))
+_W = ord("w")
 
 
 def _raw_lines(text: str) -> list[tuple[int, int]]:
@@ -122,20 +124,17 @@ def _raw_lines(text: str) -> list[tuple[int, int]]:
 
 
 def _word_marks(text: str) -> bytes | None:
-    """`text` as bytes of the same length, "w" for a \\w character and a blank for any other; None when a
-    character outside ASCII is \\w (only the regex module can tell its words). Quotes and dashes are the
-    usual characters outside ASCII, and no \\w. The translation costs a few instructions a character,
-    the regex module's \\w scan some 400."""
+    r"""`text` as bytes of the same length, "w" for a \w character and a blank for any other; None when a
+    character outside ASCII is \w (only the regex module can tell its words). Quotes and dashes are the
+    usual characters outside ASCII, and no \w. The translation costs a few instructions a character,
+    the regex module's \w scan some 400."""
     if text.isascii():
-        ascii_text = text.encode("ascii")
-    else:
-        # The characters outside ASCII: deleting the ASCII bytes of the UTF-8 leaves theirs whole
-        # ("surrogatepass" lets lone surrogates through both ways).
-        others = text.encode("utf-8", "surrogatepass").translate(None, _ASCII).decode("utf-8", "surrogatepass")
-        if _WORD.search(others):
-            return None
-        ascii_text = text.encode("ascii", "replace")   # "?", no \w either, for each of them: offsets kept
-    return ascii_text.translate(_WORD_MARKS)
+        return text.encode("ascii").translate(_WORD_MARKS)
+    utf8 = text.encode("utf-8", "surrogatepass")   # lone surrogates pass, as 3 bytes
+    # The characters outside ASCII: the UTF-8 without its ASCII bytes is theirs, whole.
+    if _WORD.search(utf8.translate(None, _ASCII).decode("utf-8", "surrogatepass")):
+        return None
+    return utf8.translate(_WORD_MARKS, _CONTINUATION)
 
 
 def _marked_words(marks: bytes, start: int, end: int) -> int:
@@ -155,7 +154,9 @@ def _word_counts(text: str, spans: list[tuple[int, int]]) -> list[int]:
     marks = _word_marks(text)
     if marks is None:
         return [_word_count(text[start:end]) for start, end in spans]
-    return [_marked_words(marks, start, end) for start, end in spans]
+    count = marks.count
+    # A line begins with no blank: a word begins it or follows a blank in it.
+    return [count(b" w", start, end) + (marks[start] == _W) for start, end in spans]
 
 
 # ---- datelines, roles, title and lead
@@ -176,15 +177,20 @@ def _dateline_end(text: str, start: int, rules: _LayoutRules, is_place: PlaceTes
     return end
 
 
-DatelineEnd = Callable[[int], int]
+# "Jumlah Penduduk : 129.346 jiwa": a short label, a colon, a value.
+_ROW = regex.compile(r"^[^:\n]{2,40}?\s*:\s*\S", regex.V1)
 
 
-def _roles(text: str, spans: list[tuple[int, int]], rules: _LayoutRules, dateline_end: DatelineEnd,
-           word_counts: list[int]) -> list[str]:
+def _roles(text: str, spans: list[tuple[int, int]], rules: _LayoutRules, is_place: PlaceTest | None,
+           word_counts: list[int]) -> tuple[list[str], list[int]]:
+    """The role of every line, and where its dateline prefix ends (its start if none). Datelines are
+    looked for on the lines that are not page furniture, every "body" line among them."""
     roles: list[str] = []
+    dateline_ends: list[int] = []
     in_tail = False
     after_related = False
     for (start, end), words in zip(spans, word_counts):
+        dateline_ends.append(start)
         if in_tail:
             roles.append("furniture")
             continue
@@ -208,7 +214,9 @@ def _roles(text: str, spans: list[tuple[int, int]], rules: _LayoutRules, datelin
         after_related = False
         if label == "furniture":
             roles.append("furniture")
-        elif dateline_end(start) > start:
+            continue
+        dateline_ends[-1] = _dateline_end(text, start, rules, is_place)
+        if dateline_ends[-1] > start:
             roles.append("body")  # "KBRN, Jakarta: ..." opens a story; it is no table row
         elif line.endswith(":"):
             roles.append("header")
@@ -218,13 +226,10 @@ def _roles(text: str, spans: list[tuple[int, int]], rules: _LayoutRules, datelin
             roles.append("heading")
         else:
             roles.append("body")
-    return roles
+    return roles, dateline_ends
 
 
-_ROW = regex.compile(r"^[^:\n]{2,40}?\s*:\s*\S", regex.V1)
-
-
-def _title_and_lead(text: str, spans, roles, dateline_end: DatelineEnd,
+def _title_and_lead(text: str, spans, roles, dateline_ends: list[int],
                     word_counts: list[int]) -> tuple[int | None, int | None]:
     # A headline has enough words and no closing period (photo captions end with one).
     candidates = [i for i, (s, e) in enumerate(spans)
@@ -232,7 +237,7 @@ def _title_and_lead(text: str, spans, roles, dateline_end: DatelineEnd,
     title = next((i for i in candidates if not text[spans[i][1] - 1] == "."), next(iter(candidates), None))
     after = (title + 1) if title is not None else 0
     body = [i for i in range(after, len(spans)) if roles[i] == "body"]
-    lead = next((i for i in body if dateline_end(spans[i][0]) > spans[i][0]), None)
+    lead = next((i for i in body if dateline_ends[i] > spans[i][0]), None)
     if lead is None and title is not None:
         headline = text[spans[title][0]:spans[title][1]]
         lead = next((i for i in body if word_counts[i] >= LEAD_MIN_WORDS
@@ -297,26 +302,16 @@ def analyse(text: str, is_place: PlaceTest | None = None) -> Layout:
     """Lines with their roles, the title and the lead, and every sentence of `text` (the matching view).
     `is_place` tells whether a word is a place: a "Word - " dateline counts only then ("Jakarta - " does,
     a caption's "Arsip - " does not); without it every such prefix counts."""
-    rules = layout_rules()
     spans = _raw_lines(text)
-    # Where a line's dateline prefix ends (== its start if none): asked for roles, lead and prefix, and
-    # only of lines that are not page furniture, so found on demand, once per line.
-    dateline_ends: dict[int, int] = {}
-
-    def dateline_end(start: int) -> int:
-        if start not in dateline_ends:
-            dateline_ends[start] = _dateline_end(text, start, rules, is_place)
-        return dateline_ends[start]
-
     word_counts = _word_counts(text, spans)
-    roles = _roles(text, spans, rules, dateline_end, word_counts)
-    title, lead = _title_and_lead(text, spans, roles, dateline_end, word_counts)
+    roles, dateline_ends = _roles(text, spans, layout_rules(), is_place, word_counts)
+    title, lead = _title_and_lead(text, spans, roles, dateline_ends, word_counts)
     several_sentences = _lines_with_sentence_ends(text, spans)
     lines: list[Line] = []
     sentences: list[Sentence] = []
     for i, (start, end) in enumerate(spans):
         role = "title" if i == title else "lead" if i == lead else roles[i]
-        prefix_end = dateline_end(start) if role in ("lead", "body") else start
+        prefix_end = dateline_ends[i] if role in ("lead", "body") else start
         lines.append(Line(i, start, end, role, prefix_end, word_counts[i]))
         if i in several_sentences:
             sentences.extend(Sentence(s, e, i, role) for s, e in split_sentences(text, start, end))

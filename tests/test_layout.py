@@ -148,3 +148,4 @@ def test_the_dateline_alternation_matches_where_a_dateline_rule_does():
                  "AMBON, TRIBUN\n\n- Isi"] + _random_texts(3000):
         any_rule = any(pattern.match(text) for pattern, _ in rules.dateline)
         assert bool(rules.any_dateline.match(text)) == any_rule, repr(text)
+
