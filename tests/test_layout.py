@@ -149,3 +149,15 @@ def test_the_dateline_alternation_matches_where_a_dateline_rule_does():
         any_rule = any(pattern.match(text) for pattern, _ in rules.dateline)
         assert bool(rules.any_dateline.match(text)) == any_rule, repr(text)
 
+
+def test_records_made_without_their_constructors_are_the_records():
+    import dataclasses
+    import pickle
+    pairs = [(layout._line(3, 10, 20, "body", 12, 4), layout.Line(3, 10, 20, "body", 12, 4)),
+             (layout._sentence(10, 20, 3, "lead"), layout.Sentence(10, 20, 3, "lead"))]
+    for made, constructed in pairs:
+        assert type(made) is type(constructed) and made == constructed and hash(made) == hash(constructed)
+        assert repr(made) == repr(constructed) and pickle.dumps(made) == pickle.dumps(constructed)
+        assert list(vars(made)) == [f.name for f in dataclasses.fields(constructed)]
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            made.start = 0
