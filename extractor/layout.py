@@ -14,7 +14,7 @@ import bisect
 import functools
 import re
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterable
 
 import regex
 
@@ -249,6 +249,7 @@ def _title_and_lead(text: str, spans, roles, dateline_ends: list[int],
 
 # ---- sentences
 
+_SENTENCE_MARKS = ".!?"
 # A sentence ends at . ! ? (and any closing quotes) before a blank and a capital or an opening quote.
 # Possessive quantifiers and the lookbehind keep it linear on runs of dots ("......" x 20 000).
 # It begins with the class, not the lookbehind, so the engine skips fast to the next . ! or ?.
@@ -256,19 +257,20 @@ _SENTENCE_END = regex.compile(r"[.!?](?<![.!?][.!?])[.!?]*+[\"”’')\]]*+(?=\s
 # The words before a sentence mark, the last of which may be an abbreviation or an initial (version 0
 # syntax, as the search for it always was).
 _WORD_BEFORE_MARK = regex.compile(r"\w+")
-# Where a sentence can end inside a line: at a mark that is followed, after closing quotes, by a blank
-# other than a line break, on the line. The last mark of every _SENTENCE_END match inside a line is
-# (`re`'s \s, Python's isspace(), takes in every `regex` \s, and no line holds a '\n'). One pattern per
+# The last mark of a run of marks that may end a sentence inside a line: closing quotes and a blank
+# other than a line break follow it, on the line. That of every _SENTENCE_END match inside a line does
+# (`re`'s \s, Python's isspace(), takes in every `regex` \s, and no line holds a '\n'). One pattern a
 # mark: `re` finds a literal first character ~10x faster than a class.
-_MARK_BEFORE_BLANK = tuple(re.compile(re.escape(mark) + r"[\"”’')\]]*[^\S\n]") for mark in ".!?")
+_MARK_BEFORE_BLANK = tuple(re.compile(re.escape(mark) + r"[\"”’')\]]*[^\S\n]") for mark in _SENTENCE_MARKS)
 
 
-def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Sentence spans inside text[start:end]; a dot after an abbreviation or an initial does not end one."""
+def _sentence_spans(text: str, start: int, end: int, sentence_ends: Iterable[regex.Match[str]]
+                    ) -> list[tuple[int, int]]:
+    """Sentence spans inside text[start:end], given the _SENTENCE_END matches in it, in order."""
     rules = layout_rules()
     spans = []
     cursor = start
-    for m in _SENTENCE_END.finditer(text, start, end, timeout=MATCH_TIMEOUT_S):
+    for m in sentence_ends:
         # The last word before the mark (the word the mark follows, or the last one cut by the window).
         words = _WORD_BEFORE_MARK.findall(text[max(cursor, m.start() - 20):m.start() + 1])
         before = words[-1].lower() if words else ""
@@ -283,17 +285,36 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return spans
 
 
-def _lines_with_sentence_ends(text: str, spans: list[tuple[int, int]]) -> set[int]:
-    """Indexes of the lines in which a sentence may end before the line does: every other line is one
-    sentence, and is not scanned by split_sentences."""
+def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentence spans inside text[start:end]; a dot after an abbreviation or an initial does not end one."""
+    return _sentence_spans(text, start, end, _SENTENCE_END.finditer(text, start, end, timeout=MATCH_TIMEOUT_S))
+
+
+def _sentence_end_runs(text: str, spans: list[tuple[int, int]]) -> dict[int, list[int]]:
+    """Line index -> where the runs of marks that may end a sentence before the line does begin, in
+    order. Lines not in it are one sentence each."""
     line_ends = [end for _, end in spans]
-    lines = set()
+    runs: dict[int, list[int]] = {}
     for pattern in _MARK_BEFORE_BLANK:
         for m in pattern.finditer(text):
             line = bisect.bisect_right(line_ends, m.start())   # marks are no blanks: inside a line
             if m.end() <= line_ends[line]:
-                lines.add(line)
-    return lines
+                run = m.start()
+                while run > spans[line][0] and text[run - 1] in _SENTENCE_MARKS:
+                    run -= 1
+                runs.setdefault(line, []).append(run)
+    for starts in runs.values():
+        starts.sort()
+    return runs
+
+
+def _line_sentences(text: str, start: int, end: int, runs: list[int]) -> list[tuple[int, int]]:
+    """split_sentences of a line, with _SENTENCE_END matched at the runs of marks that may end a sentence
+    instead of scanned for: a match begins at a run's first mark (its lookbehind), the run being where
+    it is followed by closing quotes and a blank (_sentence_end_runs), and its lookbehind looks at the
+    character before the run, no mark, whether or not it is before `pos`. Anchored: no timeout."""
+    ends = (m for run in runs if (m := _SENTENCE_END.match(text, run, end)))
+    return _sentence_spans(text, start, end, ends)
 
 
 # ---- the layout
@@ -325,15 +346,16 @@ def analyse(text: str, is_place: PlaceTest | None = None) -> Layout:
     word_counts = _word_counts(text, spans)
     roles, dateline_ends = _roles(text, spans, layout_rules(), is_place, word_counts)
     title, lead = _title_and_lead(text, spans, roles, dateline_ends, word_counts)
-    several_sentences = _lines_with_sentence_ends(text, spans)
+    sentence_end_runs = _sentence_end_runs(text, spans)
     lines: list[Line] = []
     sentences: list[Sentence] = []
     for i, (start, end) in enumerate(spans):
         role = "title" if i == title else "lead" if i == lead else roles[i]
         prefix_end = dateline_ends[i] if role in ("lead", "body") else start
         lines.append(_line(i, start, end, role, prefix_end, word_counts[i]))
-        if i in several_sentences:
-            sentences.extend(_sentence(s, e, i, role) for s, e in split_sentences(text, start, end))
+        if i in sentence_end_runs:
+            sentences.extend(_sentence(s, e, i, role)
+                             for s, e in _line_sentences(text, start, end, sentence_end_runs[i]))
         else:
             sentences.append(_sentence(start, end, i, role))
     return Layout(lines, sentences, title, lead)

@@ -84,11 +84,11 @@ ODD_TEXTS = [
 ]
 
 
-def _random_texts(count, seed=5):
+def _random_texts(count, seed=5, pieces=()):
     import random
     rng = random.Random(seed)
     pieces = ["a", "B", "kata", "Kata", "é", "İ", "\u0301", "٣", "1", "_", ".", "!", "?", ",", ":", "\"", "”", "’",
-              ")", "]", " ", "  ", "\t", "\n", "\n\n", "\xa0", "\x1c", "\u2028", "–", "©", "😀", "Dr", "Kab"]
+              ")", "]", " ", "  ", "\t", "\n", "\n\n", "\xa0", "\x1c", "\u2028", "–", "©", "😀", "Kab", *pieces]
     return ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 40))) for _ in range(count)]
 
 
@@ -119,11 +119,13 @@ def test_every_regex_blank_is_a_python_blank():
     assert all(chr(c).isspace() for c in range(sys.maxunicode + 1) if blank.match(chr(c)))
 
 
-def test_lines_with_sentence_ends_include_every_line_split():
-    for text in ODD_TEXTS + _random_texts(3000):
+def test_sentences_of_a_line_are_found_as_split_sentences_finds_them():
+    for text in ODD_TEXTS + _random_texts(5000, pieces=["Dr", "A", "“", "‘", "(", "[", "...", "!?"]):
         spans = layout._raw_lines(text)
-        split = {i for i, (s, e) in enumerate(spans) if len(split_sentences(text, s, e)) > 1}
-        assert split <= layout._lines_with_sentence_ends(text, spans), repr(text)
+        runs = layout._sentence_end_runs(text, spans)
+        for i, (start, end) in enumerate(spans):
+            found = layout._line_sentences(text, start, end, runs[i]) if i in runs else [(start, end)]
+            assert found == split_sentences(text, start, end), repr(text)
 
 
 @pytest.mark.parametrize("line", [
