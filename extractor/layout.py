@@ -3,10 +3,11 @@
 Patterns come from rules/layout.yaml. Offsets are offsets into the article text, so everything built
 from a `Sentence` points back at the exact characters it came from.
 
-Speed: a `regex` call costs a few microseconds and a `regex` scan ~100 instructions a character, so the
-work per line is kept to one match for the line-start rules and one for the datelines, and what can be
-found for all lines at once is: the lines themselves, their word counts (by byte translation) and the
-lines that may hold more than one sentence (by literal `re` scans).
+Speed: a `regex` call costs ~3 000 instructions before it looks at the text and its scans some 100 to
+400 a character, so each line gets one `regex` match for the line-start rules and, unless it is page
+furniture, one for the datelines. What can be found for all lines at once is: the lines (an `re` scan),
+their word counts (a byte translation of the text) and the places where a sentence may end inside a
+line (literal `re` scans), the only places where _SENTENCE_END is then tried.
 """
 from __future__ import annotations
 
@@ -112,9 +113,9 @@ _WORD = regex.compile(r"\w+", regex.V1)
 # For bytes.translate on UTF-8: ASCII \w ([0-9A-Za-z_]) to "w", any other byte to a blank; the bytes
 # that are ASCII; the bytes that continue a character (each character keeps one byte once they are gone).
 _WORD_MARKS = bytes(ord("w") if c < 0x80 and _WORD.match(chr(c)) else ord(" ") for c in range(256))
+_WORD_MARK = ord("w")
 _ASCII = bytes(range(0x80))
 _CONTINUATION = bytes(range(0x80, 0xC0))
-_W = ord("w")
 
 
 def _raw_lines(text: str) -> list[tuple[int, int]]:
@@ -125,9 +126,9 @@ def _raw_lines(text: str) -> list[tuple[int, int]]:
 
 def _word_marks(text: str) -> bytes | None:
     r"""`text` as bytes of the same length, "w" for a \w character and a blank for any other; None when a
-    character outside ASCII is \w (only the regex module can tell its words). Quotes and dashes are the
-    usual characters outside ASCII, and no \w. The translation costs a few instructions a character,
-    the regex module's \w scan some 400."""
+    character outside ASCII is \w (only the regex module tells where its words are). The characters
+    outside ASCII in a news article are quotes and dashes, no \w. A translation costs a few instructions
+    a character, the regex module's \w scan some 400."""
     if text.isascii():
         return text.encode("ascii").translate(_WORD_MARKS)
     utf8 = text.encode("utf-8", "surrogatepass")   # lone surrogates pass, as 3 bytes
@@ -156,7 +157,7 @@ def _word_counts(text: str, spans: list[tuple[int, int]]) -> list[int]:
         return [_word_count(text[start:end]) for start, end in spans]
     count = marks.count
     # A line begins with no blank: a word begins it or follows a blank in it.
-    return [count(b" w", start, end) + (marks[start] == _W) for start, end in spans]
+    return [count(b" w", start, end) + (marks[start] == _WORD_MARK) for start, end in spans]
 
 
 # ---- datelines, roles, title and lead
@@ -168,10 +169,10 @@ def _dateline_end(text: str, start: int, rules: _LayoutRules, is_place: PlaceTes
     """End of the longest dateline prefix at `start` ("KONTAN.CO.ID - JAKARTA. " over "KONTAN.CO.ID - ")."""
     end = start
     # Most lines have no dateline: one match of the rules' alternation rules them all out.
-    if not rules.any_dateline.match(text, start):   # anchored at a line start: no timeout (see literals.find_each)
+    if not rules.any_dateline.match(text, start):
         return end
     for pattern, rule in rules.dateline:
-        m = pattern.match(text, start)
+        m = pattern.match(text, start)   # anchored at a line start: no timeout (see literals.find_each)
         if m and (rule.label != "dateline_place" or is_place is None or is_place(m.group("place"))):
             end = max(end, m.end())
     return end
@@ -257,11 +258,11 @@ _SENTENCE_END = regex.compile(r"[.!?](?<![.!?][.!?])[.!?]*+[\"”’')\]]*+(?=\s
 # The words before a sentence mark, the last of which may be an abbreviation or an initial (version 0
 # syntax, as the search for it always was).
 _WORD_BEFORE_MARK = regex.compile(r"\w+")
-# The last mark of a run of marks that may end a sentence inside a line: closing quotes and a blank
-# other than a line break follow it, on the line. That of every _SENTENCE_END match inside a line does
-# (`re`'s \s, Python's isspace(), takes in every `regex` \s, and no line holds a '\n'). One pattern a
-# mark: `re` finds a literal first character ~10x faster than a class.
-_MARK_BEFORE_BLANK = tuple(re.compile(re.escape(mark) + r"[\"”’')\]]*[^\S\n]") for mark in _SENTENCE_MARKS)
+# A mark followed by closing quotes and a blank that is no line break. Inside a line, the last mark of
+# every _SENTENCE_END match is such a mark (`re`'s \s, Python's isspace(), takes in every `regex` \s,
+# and no line holds a '\n'). One pattern a mark: `re` finds a literal ~10x faster than a class.
+_MARK_BEFORE_BLANK = tuple(re.compile(re.escape(mark) + r"[\"”’')\]]*[^\S\n]")
+                           for mark in _SENTENCE_MARKS)
 
 
 def _sentence_spans(text: str, start: int, end: int, sentence_ends: Iterable[regex.Match[str]]
@@ -287,12 +288,13 @@ def _sentence_spans(text: str, start: int, end: int, sentence_ends: Iterable[reg
 
 def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Sentence spans inside text[start:end]; a dot after an abbreviation or an initial does not end one."""
-    return _sentence_spans(text, start, end, _SENTENCE_END.finditer(text, start, end, timeout=MATCH_TIMEOUT_S))
+    sentence_ends = _SENTENCE_END.finditer(text, start, end, timeout=MATCH_TIMEOUT_S)
+    return _sentence_spans(text, start, end, sentence_ends)
 
 
 def _sentence_end_runs(text: str, spans: list[tuple[int, int]]) -> dict[int, list[int]]:
-    """Line index -> where the runs of marks that may end a sentence before the line does begin, in
-    order. Lines not in it are one sentence each."""
+    """For each line in which a sentence may end before the line does, where the runs of marks that may
+    end one begin, in order. Every other line is one sentence."""
     line_ends = [end for _, end in spans]
     runs: dict[int, list[int]] = {}
     for mark, pattern in zip(_SENTENCE_MARKS, _MARK_BEFORE_BLANK):
@@ -311,10 +313,10 @@ def _sentence_end_runs(text: str, spans: list[tuple[int, int]]) -> dict[int, lis
 
 
 def _line_sentences(text: str, start: int, end: int, runs: list[int]) -> list[tuple[int, int]]:
-    """split_sentences of a line, with _SENTENCE_END matched at the runs of marks that may end a sentence
-    instead of scanned for: a match begins at a run's first mark (its lookbehind), the run being where
-    it is followed by closing quotes and a blank (_sentence_end_runs), and its lookbehind looks at the
-    character before the run, no mark, whether or not it is before `pos`. Anchored: no timeout."""
+    """split_sentences of a line, with _SENTENCE_END matched at the `runs` of marks that may end a
+    sentence (_sentence_end_runs) instead of scanned for. A match begins at the first mark of a run (its
+    lookbehind) and matched there, the lookbehind sees the character before the run, which is no mark,
+    whether or not the engine looks before `pos`. Anchored matches: no timeout."""
     ends = (m for run in runs if (m := _SENTENCE_END.match(text, run, end)))
     return _sentence_spans(text, start, end, ends)
 

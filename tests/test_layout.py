@@ -1,6 +1,10 @@
 """Page layout (extractor/layout.py): title, lead, furniture, dateline prefixes, sentences."""
 from __future__ import annotations
 
+import dataclasses
+import pickle
+import random
+import sys
 from pathlib import Path
 
 import pytest
@@ -84,11 +88,11 @@ ODD_TEXTS = [
 ]
 
 
-def _random_texts(count, seed=5, pieces=()):
-    import random
-    rng = random.Random(seed)
-    pieces = ["a", "B", "kata", "Kata", "é", "İ", "\u0301", "٣", "1", "_", ".", "!", "?", ",", ":", "\"", "”", "’",
-              ")", "]", " ", "  ", "\t", "\n", "\n\n", "\xa0", "\x1c", "\u2028", "–", "©", "😀", "Kab", *pieces]
+def _random_texts(count, more_pieces=()):
+    rng = random.Random(5)
+    pieces = ["a", "B", "kata", "Kata", "é", "İ", "\u0301", "٣", "1", "_", ".", "!", "?", ",", ":", "\"", "”",
+              "’", ")", "]", " ", "  ", "\t", "\n", "\n\n", "\xa0", "\x1c", "\u2028", "–", "©", "😀", "Kab",
+              *more_pieces]
     return ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 40))) for _ in range(count)]
 
 
@@ -96,7 +100,8 @@ def test_word_counts_are_the_regex_word_counts():
     for text in ODD_TEXTS + _random_texts(3000):
         assert layout._word_count(text) == len(layout._WORD.findall(text)), repr(text)
         spans = layout._raw_lines(text)
-        assert layout._word_counts(text, spans) == [len(layout._WORD.findall(text[s:e])) for s, e in spans]
+        assert layout._word_counts(text, spans) == [len(layout._WORD.findall(text[s:e]))
+                                                    for s, e in spans]
 
 
 def test_raw_lines_are_the_stripped_lines():
@@ -114,13 +119,12 @@ def test_raw_lines_are_the_stripped_lines():
 
 def test_every_regex_blank_is_a_python_blank():
     # _MARK_BEFORE_BLANK (re's \s) and _line_start_pattern (a trimmed line) rely on it.
-    import sys
     blank = regex.compile(r"\s", regex.V1)
     assert all(chr(c).isspace() for c in range(sys.maxunicode + 1) if blank.match(chr(c)))
 
 
 def test_sentences_of_a_line_are_found_as_split_sentences_finds_them():
-    for text in ODD_TEXTS + _random_texts(5000, pieces=["Dr", "A", "“", "‘", "(", "[", "...", "!?"]):
+    for text in ODD_TEXTS + _random_texts(5000, ["Dr", "A", "“", "‘", "(", "[", "...", "!?"]):
         spans = layout._raw_lines(text)
         runs = layout._sentence_end_runs(text, spans)
         for i, (start, end) in enumerate(spans):
@@ -129,8 +133,9 @@ def test_sentences_of_a_line_are_found_as_split_sentences_finds_them():
 
 
 @pytest.mark.parametrize("line", [
-    "Berita Terkait", "Baca juga: Peserta JKN", "Baca Juga", "Penulis: Arif", "Editor: Arif", "12", "Halaman 2",
-    "Komentar", "Berita terkait baca juga", "Isi berita biasa.", "Bacaan", "Sumber : BPJS", "[shortcode x=1]"])
+    "Berita Terkait", "Baca juga: Peserta JKN", "Baca Juga", "Penulis: Arif", "Editor: Arif", "12",
+    "Halaman 2", "Komentar", "Berita terkait baca juga", "Isi berita biasa.", "Bacaan", "Sumber : BPJS",
+    "[shortcode x=1]"])
 def test_one_line_start_match_says_what_each_label_alone_says(line):
     m = layout.layout_rules().line_start.match(line)
     for label in layout._LINE_START_LABELS:
@@ -145,16 +150,15 @@ def test_one_line_start_match_says_what_each_label_alone_says(line):
 
 def test_the_dateline_alternation_matches_where_a_dateline_rule_does():
     rules = layout.layout_rules()
+    dateline_pieces = ["AMBON", "Jakarta", "KOTA", "(ANTARA)", "(", ")", "|", "-", "–", "—", ".co.id"]
     for text in ["AMBON, TRIBUNAMBON.COM - Isi", "Kulon Progo (ANTARA) - Isi", "Jakarta, tvOnenews.com - Isi",
                  "Jakarta - Isi", "KONTAN.CO.ID - JAKARTA. Isi", "GresikSatu | Isi", "Isi berita", "Arsip - x",
-                 "AMBON, TRIBUN\n\n- Isi"] + _random_texts(3000):
+                 "AMBON, TRIBUN\n\n- Isi"] + _random_texts(5000, dateline_pieces):
         any_rule = any(pattern.match(text) for pattern, _ in rules.dateline)
         assert bool(rules.any_dateline.match(text)) == any_rule, repr(text)
 
 
 def test_records_made_without_their_constructors_are_the_records():
-    import dataclasses
-    import pickle
     pairs = [(layout._line(3, 10, 20, "body", 12, 4), layout.Line(3, 10, 20, "body", 12, 4)),
              (layout._sentence(10, 20, 3, "lead"), layout.Sentence(10, 20, 3, "lead"))]
     for made, constructed in pairs:
