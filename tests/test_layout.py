@@ -148,13 +148,17 @@ def test_one_line_start_match_says_what_each_label_alone_says(line):
         assert m is None
 
 
-def test_the_dateline_alternation_matches_where_a_dateline_rule_does():
+def test_dateline_patterns_match_as_the_rules_alone_do():
     rules = layout.layout_rules()
     dateline_pieces = ["AMBON", "Jakarta", "KOTA", "(ANTARA)", "(", ")", "|", "-", "–", "—", ".co.id"]
     for text in ["AMBON, TRIBUNAMBON.COM - Isi", "Kulon Progo (ANTARA) - Isi", "Jakarta, tvOnenews.com - Isi",
                  "Jakarta - Isi", "KONTAN.CO.ID - JAKARTA. Isi", "GresikSatu | Isi", "Isi berita", "Arsip - x",
                  "AMBON, TRIBUN\n\n- Isi"] + _random_texts(5000, dateline_pieces):
-        any_rule = any(pattern.match(text) for pattern, _ in rules.dateline)
+        any_rule = False
+        for pattern, rule in rules.dateline:
+            m, plain = pattern.match(text), regex.compile(rf"\s*(?:{rule.pattern})", regex.V1).match(text)
+            assert (m and (m.span(), m.groupdict())) == (plain and (plain.span(), plain.groupdict()))
+            any_rule = any_rule or bool(m)
         assert bool(rules.any_dateline.match(text)) == any_rule, repr(text)
 
 
