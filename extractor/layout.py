@@ -134,9 +134,9 @@ def _raw_lines(text: str) -> list[tuple[int, int]]:
 
 def _word_marks(text: str) -> bytes | None:
     r"""`text` as bytes of the same length, "w" for a \w character and a blank for any other; None when a
-    character outside ASCII is \w (only the regex module tells where its words are). The characters
-    outside ASCII in a news article are quotes and dashes, no \w. A translation costs a few instructions
-    a character, the regex module's \w scan some 400."""
+    character outside ASCII is \w (only the regex module tells where its words are). In a news article
+    they are mostly quotes and dashes, no \w. A translation costs a few instructions a character, the
+    regex module's \w scan some 400."""
     if text.isascii():
         return text.encode("ascii").translate(_WORD_MARKS)
     utf8 = text.encode("utf-8", "surrogatepass")   # lone surrogates pass, as 3 bytes
@@ -266,9 +266,10 @@ _SENTENCE_END = regex.compile(r"[.!?](?<![.!?][.!?])[.!?]*+[\"”’')\]]*+(?=\s
 # The words before a sentence mark, the last of which may be an abbreviation or an initial (version 0
 # syntax, as the search for it always was).
 _WORD_BEFORE_MARK = regex.compile(r"\w+")
-# A mark followed by closing quotes and a blank that is no line break. Inside a line, the last mark of
-# every _SENTENCE_END match is such a mark (`re`'s \s, Python's isspace(), takes in every `regex` \s,
-# and no line holds a '\n'). One pattern a mark: `re` finds a literal ~10x faster than a class.
+# A mark followed by closing quotes (_SENTENCE_END's) and a blank that is no line break. Inside a line,
+# the last mark of every _SENTENCE_END match is such a mark (`re`'s \s, Python's isspace(), takes in
+# every `regex` \s, and no line holds a '\n'). One pattern a mark: `re` finds a literal ~10x faster
+# than a class.
 _MARK_BEFORE_BLANK = tuple(re.compile(re.escape(mark) + r"[\"”’')\]]*[^\S\n]")
                            for mark in _SENTENCE_MARKS)
 
