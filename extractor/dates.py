@@ -4,14 +4,20 @@
 Words come from rules/dates.yaml. Common forms are read by the fast patterns below; dateparser
 (languages=["id"], DATE_ORDER=DMY) only reads what a `fallback` rule points at, and is imported lazily so
 it never sits on the hot path.
+
+How the text is searched (find_dates): every fast form ends in a year or a d/m/y group, so one scan of the
+digit runs finds those "triggers", and the fast forms are tried only in windows around them, each form at
+the offsets where it can begin: a word from the rules ("Senin", "Mei", "tahun": literals.PrefixIndex) or a
+run of digits as long as its day or year. The loose forms need no digits ("tahun lalu", "per Agustus") and
+are tried in the whole text at the words they begin with. Overlaps are then dropped, and only the dates that
+are kept get their kind (which looks at the words before them).
 """
 from __future__ import annotations
 
 import datetime as dt
 import functools
 from dataclasses import dataclass, replace
-from operator import attrgetter
-from typing import NamedTuple
+from operator import itemgetter
 
 import regex
 
@@ -38,30 +44,36 @@ class DateMention:
     relative: tuple[str, int] | None = None   # ("year"|"year_end"|"month"|"day", offset): "tahun lalu" etc.
 
 
+Groups = tuple["str | None", ...]   # a match's m.groups()
+
+
 @dataclass(frozen=True)
 class _FastForm:
-    """A fast form ("numeric", "month_year"...) and where each of its named groups sits in `m.groups()`:
+    """A fast form ("numeric", "month_year"...), and where each of its named groups sits in `m.groups()`:
     in the `regex` module one `m.group(name)` call costs as much as `m.groups()`, so groups are read once."""
     name: str
     pattern: "regex.Pattern[str]"
-    slot: dict[str, int]   # group name -> index into m.groups()
+    slot: dict[str, int]        # group name -> index into m.groups()
+    digit_run: range            # when it begins with digits (its day or its year): how many; else empty
 
-    @classmethod
-    def of(cls, name: str, pattern: "regex.Pattern[str]") -> "_FastForm":
-        return cls(name, pattern, {group: index - 1 for group, index in pattern.groupindex.items()})
+    @property
+    def rule(self) -> str:
+        return f"date.{self.name}"
 
 
 @dataclass(frozen=True)
 class _DateLexicon:
     forms: tuple[_FastForm, ...]
-    fast_patterns: list["regex.Pattern[str]"]   # the forms' patterns, in the same order (for find_each)
-    anchor_before: "regex.Pattern[str]"          # an anchor word ending the text: "per", "hingga bulan"
-    anchor_ending: "regex.Pattern[str]"          # the same pattern matched backwards from the text's end
+    # Where a fast form can begin: at a word or "(" (by literal prefix), or at a run of digits (by its
+    # length: a day has one or two, a year four). Both in the forms' order.
+    word_index: PrefixIndex
+    forms_by_run: dict[int, tuple[int, ...]]   # digits in a run -> the forms that can begin with it
+    anchor_before: "regex.Pattern[str]"        # an anchor word ending the text: "per", "hingga bulan"
+    anchor_ending: "regex.Pattern[str]"        # the same pattern, matched backwards from the text's end
     months: dict[str, int]
     ordinals: dict[str, int]
     label_value: list[tuple["regex.Pattern[str]", float]]   # quarter/semester/period words -> value
     relative: list[Rule]                    # the relative rules, first in `loose`
-    fast_index: PrefixIndex                 # where each fast form can begin
     # Scanned in the whole text: the relative rules, then the month with no year ("per Agustus",
     # "hingga Mei ini"), then (when there are fallback rules) what dateparser is handed.
     loose: list["regex.Pattern[str]"]
@@ -77,6 +89,9 @@ def _words(rules: tuple[Rule, ...], label: str) -> str:
     return _alt([r for r in rules if r.label == label])
 
 
+DAY_RUN, YEAR_RUN = range(1, 3), range(4, 5)   # the digits of a day ("[0-9]{1,2}") and of a year below
+
+
 @functools.lru_cache(maxsize=1)
 def lexicon() -> _DateLexicon:
     rules = load_rules(RULES_FILE)
@@ -86,17 +101,19 @@ def lexicon() -> _DateLexicon:
     ordinal = w("ordinal")
     b = r"(?<![\p{L}\d])"   # left word boundary that also refuses digits
     e = r"(?!\p{L})"
-    patterns = [
-        ("numeric", rf"{b}(?:(?P<wd>{weekday}),?\s*)?(?P<paren>\(\s*)?(?P<d>[0-9]{{1,2}})[/-](?P<m>[0-9]{{1,2}})[/-](?P<y>[0-9]{{4}}|[0-9]{{2}})(?![0-9/])(?(paren)\s*\))"),
-        ("day_month_year", rf"{b}(?:(?P<wd>{weekday}),?\s*(?P<paren>\(\s*)?)?(?P<d>[0-9]{{1,2}})\s+(?P<mon>{month})\.?\s+{year}(?(paren)\s*\))"),
-        ("quarter", rf"{b}(?P<q>{w('quarter')}|{w('semester')})\s*(?:ke-?\s*)?(?P<n>{ordinal}){e}(?:\s*[/-]\s*|\s*(?:(?:{yw})\s+)?){year}"),
-        ("period_edge", rf"{b}(?P<edge>{w('end_of_period')}|{w('start_of_period')}){e}\s+(?:(?:{yw})\s+)?{year}"),
-        ("month_year", rf"{b}(?P<mon>{month})\.?\s+(?:(?:{yw})\s+)?{year}"),
-        ("year_word", rf"{b}(?:{yw})\s+{year}"),
-        ("year_range", rf"{b}(?P<y0>(?:19|20)[0-9]{{2}})\s*[-–—/]\s*{year}"),
-        ("year", rf"{b}{year}{e}"),
+    no_digits = range(0)
+    patterns = [   # (name, how many digits when it begins with a run of them, pattern)
+        ("numeric", DAY_RUN, rf"{b}(?:(?P<wd>{weekday}),?\s*)?(?P<paren>\(\s*)?(?P<d>[0-9]{{1,2}})[/-](?P<m>[0-9]{{1,2}})[/-](?P<y>[0-9]{{4}}|[0-9]{{2}})(?![0-9/])(?(paren)\s*\))"),
+        ("day_month_year", DAY_RUN, rf"{b}(?:(?P<wd>{weekday}),?\s*(?P<paren>\(\s*)?)?(?P<d>[0-9]{{1,2}})\s+(?P<mon>{month})\.?\s+{year}(?(paren)\s*\))"),
+        ("quarter", no_digits, rf"{b}(?P<q>{w('quarter')}|{w('semester')})\s*(?:ke-?\s*)?(?P<n>{ordinal}){e}(?:\s*[/-]\s*|\s*(?:(?:{yw})\s+)?){year}"),
+        ("period_edge", no_digits, rf"{b}(?P<edge>{w('end_of_period')}|{w('start_of_period')}){e}\s+(?:(?:{yw})\s+)?{year}"),
+        ("month_year", no_digits, rf"{b}(?P<mon>{month})\.?\s+(?:(?:{yw})\s+)?{year}"),
+        ("year_word", no_digits, rf"{b}(?:{yw})\s+{year}"),
+        ("year_range", YEAR_RUN, rf"{b}(?P<y0>(?:19|20)[0-9]{{2}})\s*[-–—/]\s*{year}"),
+        ("year", YEAR_RUN, rf"{b}{year}{e}"),
     ]
-    forms = tuple(_FastForm.of(name, rule_regex(p)) for name, p in patterns)
+    forms = tuple(_FastForm(name, compiled, {group: i - 1 for group, i in compiled.groupindex.items()}, run)
+                  for name, run, pattern in patterns for compiled in [rule_regex(pattern)])
     anchor = rf"(?:{w('anchor')}|{w('month_word')})\s*(?:(?:{yw}|{w('month_word')})\s+)?$"
     months = {alt.lower(): int(r.value) for r in rules if r.label == "month" for alt in r.pattern.split("|")}
     ordinals = {alt.lower(): int(r.value) for r in rules if r.label == "ordinal" for alt in r.pattern.split("|")}
@@ -113,9 +130,30 @@ def lexicon() -> _DateLexicon:
     loose += [fallback] if fallback else []
     # Matched backwards ("(?r)"), the anchor test is one attempt at the text's end instead of a search
     # trying every start position (1-1.5 us a date instead of 4.5 us).
-    return _DateLexicon(forms, [form.pattern for form in forms], rule_regex(anchor), rule_regex(f"(?r){anchor}"),
-                        months, ordinals, label_value, relative, PrefixIndex.of([p for _, p in patterns]),
+    return _DateLexicon(forms, _word_index(forms), _forms_by_run(forms), rule_regex(anchor),
+                        rule_regex(f"(?r){anchor}"), months, ordinals, label_value, relative,
                         loose, PrefixIndex.of([p.pattern for p in loose]))
+
+
+def _word_index(forms: tuple[_FastForm, ...]) -> PrefixIndex:
+    """The forms' literal prefixes except those of digits, which the digit runs stand for (a prefix index
+    would list every digit of every number in a window as a candidate)."""
+    index = PrefixIndex.of([form.pattern.pattern for form in forms])
+    led_by_digits = {i for prefix, members in index.members.items() if prefix[0] in DIGITS for i in members}
+    declared = {i for i, form in enumerate(forms) if form.digit_run}
+    if led_by_digits != declared:   # a rule word that begins with a digit would need a run length here
+        raise ValueError(f"fast date forms that can begin with digits: {sorted(led_by_digits)}, "
+                         f"declared {sorted(declared)}")
+    return PrefixIndex({prefix: members for prefix, members in index.members.items() if prefix[0] not in DIGITS},
+                       index.everywhere)
+
+
+def _forms_by_run(forms: tuple[_FastForm, ...]) -> dict[int, tuple[int, ...]]:
+    lengths = {n for form in forms for n in form.digit_run}
+    return {n: tuple(i for i, form in enumerate(forms) if n in form.digit_run) for n in lengths}
+
+
+DIGITS = "0123456789"
 
 
 def _valid_day(y: int, m: int, d: int) -> bool:
@@ -130,9 +168,6 @@ def _period_value(text: str, lex: _DateLexicon) -> int:
     return int(next(value for pattern, value in lex.label_value if pattern.fullmatch(text)))
 
 
-Groups = tuple["str | None", ...]   # a match's m.groups()
-
-
 def _iso_from(form: _FastForm, groups: Groups, lex: _DateLexicon) -> str | None:
     name, slot = form.name, form.slot
     year_text = groups[slot["y"]]
@@ -141,6 +176,8 @@ def _iso_from(form: _FastForm, groups: Groups, lex: _DateLexicon) -> str | None:
         y += 2000
     if not YEAR_MIN <= y <= YEAR_MAX:
         return None
+    if name in ("year", "year_word"):   # the commonest, first
+        return f"{y:04d}"
     if name == "numeric":
         d, mo = int(groups[slot["d"]]), int(groups[slot["m"]])
         return f"{y:04d}-{mo:02d}-{d:02d}" if _valid_day(y, mo, d) else None
@@ -176,20 +213,6 @@ def _kind(form: _FastForm, groups: Groups, start: int, text: str, lex: _DateLexi
     return "plain"
 
 
-class _FastMatch(NamedTuple):
-    """A fast form's match with a valid date, before overlaps are dropped: its kind (the costliest part
-    of a mention) is worked out only for the matches that are kept."""
-    start: int
-    end: int
-    iso: str
-    form: _FastForm
-    groups: Groups
-
-    def mention(self, text: str, lex: _DateLexicon) -> DateMention:
-        kind = _kind(self.form, self.groups, self.start, text, lex)
-        return DateMention(self.start, self.end, self.iso, kind, f"date.{self.form.name}")
-
-
 def _loose_mentions(text: str, lex: _DateLexicon) -> list[DateMention]:
     """Relative dates ("tahun lalu"), months without a year ("per Agustus") and what dateparser reads.
     They need no digits, so they are looked for in the whole text, at the words they can begin with."""
@@ -210,26 +233,18 @@ def _loose_mentions(text: str, lex: _DateLexicon) -> list[DateMention]:
     return found
 
 
-_SPAN = attrgetter("start", "end")
-
-
-def _drop_overlaps(mentions: "list[DateMention | _FastMatch]") -> "list[DateMention | _FastMatch]":
-    """Keep the longest of overlapping mentions ("1 Maret 2023" over "Maret 2023" over "2023")."""
-    return longest_non_overlapping(mentions, _SPAN)
-
-
-# Every fast form ends in a year or a d/m/y group: the patterns run only in windows around those, which
-# spares a scan of the whole text per pattern (dates were the costliest matcher in the benchmark).
-# A trigger is a run of digits that begins with a year ("2024") or a day/month/short year ("14/7/25"). The
-# pattern begins with a digit class and only then looks behind that first digit (no digit before it):
-# a pattern that begins with a lookbehind is tried at every character, one that begins with a class lets
-# the regex engine skip ahead to the next digit by itself.
+# Every fast form ends in a year or a d/m/y group: the forms are tried only in windows around those
+# "triggers", which spares a scan of the whole text per form. A trigger is a run of digits that begins
+# with a year ("2024") or a day/month/short year ("14/7/25"). The pattern begins with a digit class and
+# only then looks behind that first digit (no digit before it): a pattern that begins with a lookbehind is
+# tried at every character, one that begins with a class lets the engine skip ahead to the next digit.
 _TRIGGER = regex.compile(r"""
     [0-9](?<![0-9][0-9])                          # the first digit of a run
     (?: (?<=1)9[0-9]{2} | (?<=2)[01][0-9]{2}      # 19xx, 20xx, 21xx
       | [0-9]?[/-][0-9]{1,2}[/-][0-9]{2} )        # d/m/yy (the day's first digit is read)
     (?![0-9])""", regex.VERBOSE)
 WINDOW_BEFORE, WINDOW_AFTER = 60, 20   # the longest form before its year: "Selasa, (14 Desember 2023"
+_DIGIT_RUN = regex.compile(r"[0-9]+")   # greedy, not possessive: "++" stops the engine skipping to a digit (3x slower)
 
 
 def _windows(text: str) -> list[tuple[int, int]]:
@@ -238,24 +253,65 @@ def _windows(text: str) -> list[tuple[int, int]]:
     return windows(triggers, text, WINDOW_BEFORE, WINDOW_AFTER)
 
 
-def _fast_matches(text: str, lex: _DateLexicon) -> list[_FastMatch]:
+def _at_digits(text: str, start: int, end: int, lex: _DateLexicon) -> list[tuple[int, tuple[int, ...]]]:
+    """(offset, forms) for the runs of digits in text[start:end] as long as some form's day or year, where
+    a word begins (the rule of literals.PrefixIndex: not after a letter or digit)."""
     found = []
-    for start, end in _windows(text):
-        for i, m in find_each(lex.fast_patterns, lex.fast_index, text, start, end):
-            form = lex.forms[i]
-            groups = m.groups()
-            iso = _iso_from(form, groups, lex)
-            if iso:
-                found.append(_FastMatch(m.start(), m.end(), iso, form, groups))
+    for m in _DIGIT_RUN.finditer(text, start, end):
+        offset = m.start()
+        members = lex.forms_by_run.get(m.end() - offset)
+        if members and not (offset and (text[offset - 1].isalpha() or text[offset - 1].isdecimal())):
+            found.append((offset, members))
     return found
 
 
+# A fast match with a valid date, before overlaps are dropped: (start, end, iso, form, groups). Its kind
+# (the costliest part of a mention) is worked out only if it is kept. A plain tuple: made 17 times an article.
+_FastMatch = tuple[int, int, str, _FastForm, Groups]
+
+
+def _fast_matches(text: str, lex: _DateLexicon) -> list[_FastMatch]:
+    """What each form's `finditer` finds in each window, as literals.find_each would, but with the
+    candidates at digits read from the digit runs."""
+    found = []
+    forms = lex.forms
+    for start, end in _windows(text):
+        candidates = lex.word_index.candidates(text, start, end)
+        at_digits = _at_digits(text, start, end, lex)
+        if at_digits:   # a digit never begins a word prefix: no offset is in both lists
+            candidates = sorted(candidates + at_digits)
+        free = [start] * len(forms)   # per form, where its last match ended: finditer does not overlap
+        for offset, members in candidates:
+            for i in members:
+                if offset < free[i]:
+                    continue
+                m = forms[i].pattern.match(text, offset, end)
+                if m:
+                    free[i] = max(m.end(), offset + 1)
+                    groups = m.groups()
+                    iso = _iso_from(forms[i], groups, lex)
+                    if iso:
+                        found.append((m.start(), m.end(), iso, forms[i], groups))
+    return found
+
+
+def _mention(found: _FastMatch, text: str, lex: _DateLexicon) -> DateMention:
+    start, end, iso, form, groups = found
+    return DateMention(start, end, iso, _kind(form, groups, start, text, lex), form.rule)
+
+
+_SPAN = itemgetter(0, 1)
+
+
 def find_dates(text: str) -> list[DateMention]:
-    """Every date in `text`, in order, not overlapping. Relative dates have iso "" until resolved."""
+    """Every date in `text`, in order, not overlapping (the longest wins: "1 Maret 2023" over "Maret 2023"
+    over "2023"). Relative dates have iso "" until resolved."""
     lex = lexicon()
-    found: list[DateMention | _FastMatch] = [*_fast_matches(text, lex), *_loose_mentions(text, lex)]
+    found: list[tuple] = _fast_matches(text, lex)
+    found += [(m.start, m.end, m) for m in _loose_mentions(text, lex)]
     found.sort(key=_SPAN)
-    return [item.mention(text, lex) if isinstance(item, _FastMatch) else item for item in _drop_overlaps(found)]
+    return [item[2] if len(item) == 3 else _mention(item, text, lex)
+            for item in longest_non_overlapping(found, _SPAN)]
 
 
 def resolve(mention: DateMention, reference_iso: str) -> DateMention:
