@@ -18,6 +18,7 @@ import datetime as dt
 import functools
 from dataclasses import dataclass, replace
 from operator import itemgetter
+from typing import Callable
 
 import regex
 
@@ -52,13 +53,11 @@ class _FastForm:
     """A fast form ("numeric", "month_year"...), and where each of its named groups sits in `m.groups()`:
     in the `regex` module one `m.group(name)` call costs as much as `m.groups()`, so groups are read once."""
     name: str
+    rule: str                   # "date.<name>"
     pattern: "regex.Pattern[str]"
     slot: dict[str, int]        # group name -> index into m.groups()
     digit_run: range            # when it begins with digits (its day or its year): how many; else empty
-
-    @property
-    def rule(self) -> str:
-        return f"date.{self.name}"
+    iso: "_IsoReader"           # the date a match of it says, or None when there is none ("31/2/2024")
 
 
 @dataclass(frozen=True)
@@ -112,7 +111,8 @@ def lexicon() -> _DateLexicon:
         ("year_range", YEAR_RUN, rf"{b}(?P<y0>(?:19|20)[0-9]{{2}})\s*[-–—/]\s*{year}"),
         ("year", YEAR_RUN, rf"{b}{year}{e}"),
     ]
-    forms = tuple(_FastForm(name, compiled, {group: i - 1 for group, i in compiled.groupindex.items()}, run)
+    forms = tuple(_FastForm(name, f"date.{name}", compiled, {group: i - 1 for group, i in compiled.groupindex.items()},
+                            run, _ISO_READERS[name])
                   for name, run, pattern in patterns for compiled in [rule_regex(pattern)])
     anchor = rf"(?:{w('anchor')}|{w('month_word')})\s*(?:(?:{yw}|{w('month_word')})\s+)?$"
     months = {alt.lower(): int(r.value) for r in rules if r.label == "month" for alt in r.pattern.split("|")}
@@ -168,34 +168,68 @@ def _period_value(text: str, lex: _DateLexicon) -> int:
     return int(next(value for pattern, value in lex.label_value if pattern.fullmatch(text)))
 
 
-def _iso_from(form: _FastForm, groups: Groups, lex: _DateLexicon) -> str | None:
-    name, slot = form.name, form.slot
+# What date a fast form's match says, from its groups (m.groups(), by slot); None when it says none: a year
+# out of range, a day that does not exist ("31/2/2024"), a quarter past the year's end, a range that runs
+# backwards. Every reader checks the year first. One reader per form: the commonest forms do least work.
+_IsoReader = Callable[[Groups, dict[str, int], "_DateLexicon"], "str | None"]
+
+
+def _in_range(year: int) -> bool:
+    return YEAR_MIN <= year <= YEAR_MAX
+
+
+def _iso_numeric(groups: Groups, slot: dict[str, int], lex: _DateLexicon) -> str | None:
     year_text = groups[slot["y"]]
-    y = int(year_text) if year_text else 0
-    if name == "numeric" and len(year_text) == 2:
-        y += 2000
-    if not YEAR_MIN <= y <= YEAR_MAX:
+    y = int(year_text) + (2000 if len(year_text) == 2 else 0)   # "14/7/25"
+    if not _in_range(y):
         return None
-    if name in ("year", "year_word"):   # the commonest, first
-        return f"{y:04d}"
-    if name == "numeric":
-        d, mo = int(groups[slot["d"]]), int(groups[slot["m"]])
-        return f"{y:04d}-{mo:02d}-{d:02d}" if _valid_day(y, mo, d) else None
-    if name == "day_month_year":
-        d, mo = int(groups[slot["d"]]), lex.months[groups[slot["mon"]].lower()]
-        return f"{y:04d}-{mo:02d}-{d:02d}" if _valid_day(y, mo, d) else None
-    if name == "month_year":
-        return f"{y:04d}-{lex.months[groups[slot['mon']].lower()]:02d}"
-    if name == "quarter":
-        months_per = _period_value(groups[slot["q"]], lex)
-        n = lex.ordinals[groups[slot["n"]].lower()]
-        last = n * months_per
-        return f"{y:04d}-{last:02d}" if 1 <= last <= 12 else None
-    if name == "period_edge":
-        return f"{y:04d}-{_period_value(groups[slot['edge']], lex):02d}"
-    if name == "year_range" and int(groups[slot["y0"]]) >= y:
+    d, mo = int(groups[slot["d"]]), int(groups[slot["m"]])
+    return f"{y:04d}-{mo:02d}-{d:02d}" if _valid_day(y, mo, d) else None
+
+
+def _iso_day_month_year(groups: Groups, slot: dict[str, int], lex: _DateLexicon) -> str | None:
+    y = int(groups[slot["y"]])
+    if not _in_range(y):
         return None
-    return f"{y:04d}"
+    d, mo = int(groups[slot["d"]]), lex.months[groups[slot["mon"]].lower()]
+    return f"{y:04d}-{mo:02d}-{d:02d}" if _valid_day(y, mo, d) else None
+
+
+def _iso_quarter(groups: Groups, slot: dict[str, int], lex: _DateLexicon) -> str | None:
+    y = int(groups[slot["y"]])
+    if not _in_range(y):
+        return None
+    months_per = _period_value(groups[slot["q"]], lex)
+    last = lex.ordinals[groups[slot["n"]].lower()] * months_per
+    return f"{y:04d}-{last:02d}" if 1 <= last <= 12 else None
+
+
+def _iso_period_edge(groups: Groups, slot: dict[str, int], lex: _DateLexicon) -> str | None:
+    y = int(groups[slot["y"]])
+    return f"{y:04d}-{_period_value(groups[slot['edge']], lex):02d}" if _in_range(y) else None
+
+
+def _iso_month_year(groups: Groups, slot: dict[str, int], lex: _DateLexicon) -> str | None:
+    y = int(groups[slot["y"]])
+    return f"{y:04d}-{lex.months[groups[slot['mon']].lower()]:02d}" if _in_range(y) else None
+
+
+def _iso_year(groups: Groups, slot: dict[str, int], lex: _DateLexicon) -> str | None:
+    year_text = groups[slot["y"]]   # four ASCII digits: the ISO year as written
+    return year_text if _in_range(int(year_text)) else None
+
+
+def _iso_year_range(groups: Groups, slot: dict[str, int], lex: _DateLexicon) -> str | None:
+    year_text = groups[slot["y"]]   # "2020-2024" is dated by its last year
+    y = int(year_text)
+    return year_text if _in_range(y) and int(groups[slot["y0"]]) < y else None
+
+
+_ISO_READERS: dict[str, _IsoReader] = {
+    "numeric": _iso_numeric, "day_month_year": _iso_day_month_year, "quarter": _iso_quarter,
+    "period_edge": _iso_period_edge, "month_year": _iso_month_year, "year_word": _iso_year,
+    "year_range": _iso_year_range, "year": _iso_year,
+}
 
 
 def _kind(form: _FastForm, groups: Groups, start: int, text: str, lex: _DateLexicon) -> str:
@@ -249,7 +283,8 @@ _DIGIT_RUN = regex.compile(r"[0-9]+")   # greedy, not possessive: "++" stops the
 
 def _windows(text: str) -> list[tuple[int, int]]:
     # overlapped: a trigger may begin inside the one before ("1/1/20/1/20"), and each widens the windows.
-    triggers = (m.span() for m in _TRIGGER.finditer(text, overlapped=True, timeout=MATCH_TIMEOUT_S))
+    # No regex timeout (it costs more than this scan): the pattern reads at most 8 characters from a digit.
+    triggers = [m.span() for m in _TRIGGER.finditer(text, overlapped=True)]
     return windows(triggers, text, WINDOW_BEFORE, WINDOW_AFTER)
 
 
@@ -285,13 +320,15 @@ def _fast_matches(text: str, lex: _DateLexicon) -> list[_FastMatch]:
             for i in members:
                 if offset < free[i]:
                     continue
-                m = forms[i].pattern.match(text, offset, end)
+                form = forms[i]
+                m = form.pattern.match(text, offset, end)
                 if m:
-                    free[i] = max(m.end(), offset + 1)
+                    match_end = m.end()
+                    free[i] = match_end if match_end > offset else offset + 1
                     groups = m.groups()
-                    iso = _iso_from(forms[i], groups, lex)
-                    if iso:
-                        found.append((m.start(), m.end(), iso, forms[i], groups))
+                    iso = form.iso(groups, form.slot, lex)
+                    if iso:   # a match begins where it is tried: at the offset
+                        found.append((offset, match_end, iso, form, groups))
     return found
 
 
