@@ -14,6 +14,7 @@ are kept get their kind (which looks at the words before them).
 """
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
 from dataclasses import dataclass, replace
@@ -22,7 +23,7 @@ from typing import Callable
 
 import regex
 
-from extractor.literals import PrefixIndex, find_each
+from extractor.literals import PrefixIndex
 from extractor.ruledata import Rule, load_rules, rule_regex
 from extractor.spans import longest_non_overlapping, windows
 
@@ -63,10 +64,6 @@ class _FastForm:
 @dataclass(frozen=True)
 class _DateLexicon:
     forms: tuple[_FastForm, ...]
-    # Where a fast form can begin: at a word or "(" (by literal prefix), or at a run of digits (by its
-    # length: a day has one or two, a year four). Both in the forms' order.
-    word_index: PrefixIndex
-    forms_by_run: dict[int, tuple[int, ...]]   # digits in a run -> the forms that can begin with it
     anchor_before: "regex.Pattern[str]"        # an anchor word ending the text: "per", "hingga bulan"
     anchor_ending: "regex.Pattern[str]"        # the same pattern, matched backwards from the text's end
     months: dict[str, int]
@@ -76,7 +73,20 @@ class _DateLexicon:
     # Scanned in the whole text: the relative rules, then the month with no year ("per Agustus",
     # "hingga Mei ini"), then (when there are fallback rules) what dateparser is handed.
     loose: list["regex.Pattern[str]"]
-    loose_index: PrefixIndex
+    # Where a form can begin. At a word (or "("): one prefix index for both families, so one pass over
+    # the text finds them all; its members are the fast forms (0, 1...) then the loose ones (len(forms)...).
+    # At a run of digits: by the run's length (a day has one or two digits, a year four).
+    word_index: PrefixIndex
+    forms_by_run: dict[int, tuple[int, ...]]   # digits in a run -> the fast forms that can begin with it
+
+    @functools.cached_property
+    def fast_patterns(self) -> list["regex.Pattern[str]"]:
+        return [form.pattern for form in self.forms]
+
+    @functools.cached_property
+    def loose_index(self) -> PrefixIndex:
+        """Where each loose form can begin, on its own (for literals.find_each)."""
+        return PrefixIndex.of([pattern.pattern for pattern in self.loose])
 
 
 def _alt(rules: list[Rule]) -> str:
@@ -130,21 +140,32 @@ def lexicon() -> _DateLexicon:
     loose += [fallback] if fallback else []
     # Matched backwards ("(?r)"), the anchor test is one attempt at the text's end instead of a search
     # trying every start position (1-1.5 us a date instead of 4.5 us).
-    return _DateLexicon(forms, _word_index(forms), _forms_by_run(forms), rule_regex(anchor),
-                        rule_regex(f"(?r){anchor}"), months, ordinals, label_value, relative,
-                        loose, PrefixIndex.of([p.pattern for p in loose]))
+    return _DateLexicon(forms, rule_regex(anchor), rule_regex(f"(?r){anchor}"), months, ordinals, label_value,
+                        relative, loose, _word_index(forms, loose), _forms_by_run(forms))
 
 
-def _word_index(forms: tuple[_FastForm, ...]) -> PrefixIndex:
-    """The forms' literal prefixes except those of digits, which the digit runs stand for (a prefix index
-    would list every digit of every number in a window as a candidate)."""
-    index = PrefixIndex.of([form.pattern.pattern for form in forms])
+def _word_index(forms: tuple[_FastForm, ...], loose: list["regex.Pattern[str]"]) -> PrefixIndex:
+    """The literal prefixes of the fast forms, then of the loose forms, without the fast forms' prefixes
+    of digits: the digit runs stand for those (as prefixes, every digit of every number near a year
+    would be a candidate)."""
+    index = PrefixIndex.of([form.pattern.pattern for form in forms] + [pattern.pattern for pattern in loose])
     led_by_digits = {i for prefix, members in index.members.items() if prefix[0] in DIGITS for i in members}
     declared = {i for i, form in enumerate(forms) if form.digit_run}
     if led_by_digits != declared:   # a rule word that begins with a digit would need a run length here
-        raise ValueError(f"fast date forms that can begin with digits: {sorted(led_by_digits)}, "
+        raise ValueError(f"date forms that can begin with digits: {sorted(led_by_digits)}, "
                          f"declared {sorted(declared)}")
-    return PrefixIndex({prefix: members for prefix, members in index.members.items() if prefix[0] not in DIGITS},
+    return _without_longer(PrefixIndex({prefix: members for prefix, members in index.members.items()
+                                        if prefix[0] not in DIGITS}, index.everywhere))
+
+
+def _without_longer(index: PrefixIndex) -> PrefixIndex:
+    """The same index without the prefixes that a shorter one stands for ("tahun" and "ta" begin the same
+    forms): where a longer prefix occurs its shorter one does too, with the same word rule (both begin with
+    the same character), so the candidates are the same, but each occurrence is one hit to handle, not two
+    or three to merge."""
+    members = index.members
+    return PrefixIndex({prefix: forms for prefix, forms in members.items()
+                        if not any(set(members.get(prefix[:k], ())) >= set(forms) for k in range(1, len(prefix)))},
                        index.everywhere)
 
 
@@ -247,12 +268,53 @@ def _kind(form: _FastForm, groups: Groups, start: int, text: str, lex: _DateLexi
     return "plain"
 
 
-def _loose_mentions(text: str, lex: _DateLexicon) -> list[DateMention]:
+Candidates = list[tuple[int, tuple[int, ...]]]   # (offset, members), in text order, as PrefixIndex gives them
+
+
+def _matches(patterns: "list[regex.Pattern[str]]", candidates: Candidates, text: str, start: int,
+             end: int) -> "list[tuple[int, regex.Match[str]]]":
+    """(member, match) for what `patterns[member].finditer(text, start, end)` finds, for every member, in
+    text order, each pattern tried only at its candidates: literals.find_each, with the candidates found
+    here (one prefix pass for all windows and the loose forms, digit runs). No regex timeout: each match is
+    anchored at a candidate, bounded work (see literals.find_each)."""
+    free = [start] * len(patterns)   # per pattern, where its last match ended: finditer does not overlap
+    found = []
+    for offset, members in candidates:
+        for i in members:
+            if offset < free[i]:
+                continue
+            m = patterns[i].match(text, offset, end)
+            if m:
+                found.append((i, m))
+                free[i] = max(m.end(), offset + 1)
+    return found
+
+
+@functools.lru_cache(maxsize=None)
+def _split(members: tuple[int, ...], forms: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Members of the shared word index (sorted) as (fast forms, loose forms by their own index)."""
+    first_loose = bisect.bisect_left(members, forms)
+    return members[:first_loose], tuple(i - forms for i in members[first_loose:])
+
+
+def _word_candidates(text: str, lex: _DateLexicon) -> tuple[Candidates, Candidates]:
+    """Where the fast forms and the loose forms can begin at a word, each as its own candidates."""
+    fast, loose = [], []
+    for offset, members in lex.word_index.candidates(text):
+        fast_members, loose_members = _split(members, len(lex.forms))
+        if fast_members:
+            fast.append((offset, fast_members))
+        if loose_members:
+            loose.append((offset, loose_members))
+    return fast, loose
+
+
+def _loose_mentions(text: str, candidates: Candidates, lex: _DateLexicon) -> list[DateMention]:
     """Relative dates ("tahun lalu"), months without a year ("per Agustus") and what dateparser reads.
     They need no digits, so they are looked for in the whole text, at the words they can begin with."""
     found = []
     month = len(lex.relative)   # the index of the month-without-year pattern in `loose`
-    for i, m in find_each(lex.loose, lex.loose_index, text):
+    for i, m in _matches(lex.loose, candidates, text, 0, len(text)):
         if i < month:
             rule = lex.relative[i]
             unit = rule.label.removeprefix("relative_")
@@ -278,7 +340,7 @@ _TRIGGER = regex.compile(r"""
       | [0-9]?[/-][0-9]{1,2}[/-][0-9]{2} )        # d/m/yy (the day's first digit is read)
     (?![0-9])""", regex.VERBOSE)
 WINDOW_BEFORE, WINDOW_AFTER = 60, 20   # the longest form before its year: "Selasa, (14 Desember 2023"
-_DIGIT_RUN = regex.compile(r"[0-9]+")   # greedy, not possessive: "++" stops the engine skipping to a digit (3x slower)
+_DIGIT_RUN = regex.compile(r"[0-9]+")   # greedy, not possessive: "++" stops the engine skipping ahead
 
 
 def _windows(text: str) -> list[tuple[int, int]]:
@@ -288,7 +350,7 @@ def _windows(text: str) -> list[tuple[int, int]]:
     return windows(triggers, text, WINDOW_BEFORE, WINDOW_AFTER)
 
 
-def _at_digits(text: str, start: int, end: int, lex: _DateLexicon) -> list[tuple[int, tuple[int, ...]]]:
+def _at_digits(text: str, start: int, end: int, lex: _DateLexicon) -> Candidates:
     """(offset, forms) for the runs of digits in text[start:end] as long as some form's day or year, where
     a word begins (the rule of literals.PrefixIndex: not after a letter or digit)."""
     found = []
@@ -305,30 +367,23 @@ def _at_digits(text: str, start: int, end: int, lex: _DateLexicon) -> list[tuple
 _FastMatch = tuple[int, int, str, _FastForm, Groups]
 
 
-def _fast_matches(text: str, lex: _DateLexicon) -> list[_FastMatch]:
-    """What each form's `finditer` finds in each window, as literals.find_each would, but with the
-    candidates at digits read from the digit runs."""
+def _fast_matches(text: str, at_words: Candidates, lex: _DateLexicon) -> list[_FastMatch]:
+    """The fast forms' matches with a valid date, window by window, each form tried at the words and digit
+    runs it can begin with."""
     found = []
-    forms = lex.forms
+    word_offsets = [offset for offset, _ in at_words]
     for start, end in _windows(text):
-        candidates = lex.word_index.candidates(text, start, end)
+        in_window = bisect.bisect_left(word_offsets, start), bisect.bisect_left(word_offsets, end)
+        candidates = at_words[in_window[0]:in_window[1]]
         at_digits = _at_digits(text, start, end, lex)
-        if at_digits:   # a digit never begins a word prefix: no offset is in both lists
+        if at_digits:   # no word prefix begins with a digit: no offset is in both lists
             candidates = sorted(candidates + at_digits)
-        free = [start] * len(forms)   # per form, where its last match ended: finditer does not overlap
-        for offset, members in candidates:
-            for i in members:
-                if offset < free[i]:
-                    continue
-                form = forms[i]
-                m = form.pattern.match(text, offset, end)
-                if m:
-                    match_end = m.end()
-                    free[i] = match_end if match_end > offset else offset + 1
-                    groups = m.groups()
-                    iso = form.iso(groups, form.slot, lex)
-                    if iso:   # a match begins where it is tried: at the offset
-                        found.append((offset, match_end, iso, form, groups))
+        for i, m in _matches(lex.fast_patterns, candidates, text, start, end):
+            form = lex.forms[i]
+            groups = m.groups()
+            iso = form.iso(groups, form.slot, lex)
+            if iso:
+                found.append((m.start(), m.end(), iso, form, groups))
     return found
 
 
@@ -344,8 +399,9 @@ def find_dates(text: str) -> list[DateMention]:
     """Every date in `text`, in order, not overlapping (the longest wins: "1 Maret 2023" over "Maret 2023"
     over "2023"). Relative dates have iso "" until resolved."""
     lex = lexicon()
-    found: list[tuple] = _fast_matches(text, lex)
-    found += [(m.start, m.end, m) for m in _loose_mentions(text, lex)]
+    at_words, loose_at_words = _word_candidates(text, lex)
+    found: list[tuple] = _fast_matches(text, at_words, lex)
+    found += [(m.start, m.end, m) for m in _loose_mentions(text, loose_at_words, lex)]
     found.sort(key=_SPAN)
     return [item[2] if len(item) == 3 else _mention(item, text, lex)
             for item in longest_non_overlapping(found, _SPAN)]
