@@ -23,11 +23,12 @@ from typing import Callable
 
 import regex
 
-from extractor.literals import PrefixIndex
+from extractor.literals import PREFIX_LENGTH, PrefixIndex
 from extractor.ruledata import Rule, load_rules, rule_regex
 from extractor.spans import longest_non_overlapping, windows
 
 RULES_FILE = "dates.yaml"
+LOOSE_PREFIX_LENGTH = 12   # the loose forms are looked for in the whole text: "tahun lalu", not "tahun "
 MATCH_TIMEOUT_S = 5.0
 YEAR_MIN, YEAR_MAX = 1990, 2100
 
@@ -57,7 +58,7 @@ class _FastForm:
     rule: str                   # "date.<name>"
     pattern: "regex.Pattern[str]"
     slot: dict[str, int]        # group name -> index into m.groups()
-    digit_run: range            # when it begins with digits (its day or its year): how many; else empty
+    digit_run: range            # when it begins with digits (its day or its year), how many; else empty
     iso: "_IsoReader"           # the date a match of it says, or None when there is none ("31/2/2024")
 
 
@@ -75,8 +76,11 @@ class _DateLexicon:
     loose: list["regex.Pattern[str]"]
     # Where a form can begin. At a word (or "("): one prefix index for both families, so one pass over
     # the text finds them all; its members are the fast forms (0, 1...) then the loose ones (len(forms)...).
+    # The loose forms' prefixes are long ("tahun lalu", not "tahun ", which also begins every "tahun
+    # 2024"), except in `word_index_short`, for texts where long prefixes could miss (see _word_candidates).
     # At a run of digits: by the run's length (a day has one or two digits, a year four).
     word_index: PrefixIndex
+    word_index_short: PrefixIndex
     forms_by_run: dict[int, tuple[int, ...]]   # digits in a run -> the fast forms that can begin with it
 
     @functools.cached_property
@@ -98,7 +102,7 @@ def _words(rules: tuple[Rule, ...], label: str) -> str:
     return _alt([r for r in rules if r.label == label])
 
 
-DAY_RUN, YEAR_RUN = range(1, 3), range(4, 5)   # the digits of a day ("[0-9]{1,2}") and of a year below
+DAY_DIGITS, YEAR_DIGITS = range(1, 3), range(4, 5)   # a day is "[0-9]{1,2}" below, a year four digits
 
 
 @functools.lru_cache(maxsize=1)
@@ -111,15 +115,15 @@ def lexicon() -> _DateLexicon:
     b = r"(?<![\p{L}\d])"   # left word boundary that also refuses digits
     e = r"(?!\p{L})"
     no_digits = range(0)
-    patterns = [   # (name, how many digits when it begins with a run of them, pattern)
-        ("numeric", DAY_RUN, rf"{b}(?:(?P<wd>{weekday}),?\s*)?(?P<paren>\(\s*)?(?P<d>[0-9]{{1,2}})[/-](?P<m>[0-9]{{1,2}})[/-](?P<y>[0-9]{{4}}|[0-9]{{2}})(?![0-9/])(?(paren)\s*\))"),
-        ("day_month_year", DAY_RUN, rf"{b}(?:(?P<wd>{weekday}),?\s*(?P<paren>\(\s*)?)?(?P<d>[0-9]{{1,2}})\s+(?P<mon>{month})\.?\s+{year}(?(paren)\s*\))"),
+    patterns = [   # (name, how many digits it begins with when it begins with digits, pattern)
+        ("numeric", DAY_DIGITS, rf"{b}(?:(?P<wd>{weekday}),?\s*)?(?P<paren>\(\s*)?(?P<d>[0-9]{{1,2}})[/-](?P<m>[0-9]{{1,2}})[/-](?P<y>[0-9]{{4}}|[0-9]{{2}})(?![0-9/])(?(paren)\s*\))"),
+        ("day_month_year", DAY_DIGITS, rf"{b}(?:(?P<wd>{weekday}),?\s*(?P<paren>\(\s*)?)?(?P<d>[0-9]{{1,2}})\s+(?P<mon>{month})\.?\s+{year}(?(paren)\s*\))"),
         ("quarter", no_digits, rf"{b}(?P<q>{w('quarter')}|{w('semester')})\s*(?:ke-?\s*)?(?P<n>{ordinal}){e}(?:\s*[/-]\s*|\s*(?:(?:{yw})\s+)?){year}"),
         ("period_edge", no_digits, rf"{b}(?P<edge>{w('end_of_period')}|{w('start_of_period')}){e}\s+(?:(?:{yw})\s+)?{year}"),
         ("month_year", no_digits, rf"{b}(?P<mon>{month})\.?\s+(?:(?:{yw})\s+)?{year}"),
         ("year_word", no_digits, rf"{b}(?:{yw})\s+{year}"),
-        ("year_range", YEAR_RUN, rf"{b}(?P<y0>(?:19|20)[0-9]{{2}})\s*[-–—/]\s*{year}"),
-        ("year", YEAR_RUN, rf"{b}{year}{e}"),
+        ("year_range", YEAR_DIGITS, rf"{b}(?P<y0>(?:19|20)[0-9]{{2}})\s*[-–—/]\s*{year}"),
+        ("year", YEAR_DIGITS, rf"{b}{year}{e}"),
     ]
     forms = tuple(_FastForm(name, f"date.{name}", compiled, {group: i - 1 for group, i in compiled.groupindex.items()},
                             run, _ISO_READERS[name])
@@ -141,21 +145,34 @@ def lexicon() -> _DateLexicon:
     # Matched backwards ("(?r)"), the anchor test is one attempt at the text's end instead of a search
     # trying every start position (1-1.5 us a date instead of 4.5 us).
     return _DateLexicon(forms, rule_regex(anchor), rule_regex(f"(?r){anchor}"), months, ordinals, label_value,
-                        relative, loose, _word_index(forms, loose), _forms_by_run(forms))
+                        relative, loose, _word_index(forms, loose, LOOSE_PREFIX_LENGTH),
+                        _word_index(forms, loose, PREFIX_LENGTH), _forms_by_run(forms))
 
 
-def _word_index(forms: tuple[_FastForm, ...], loose: list["regex.Pattern[str]"]) -> PrefixIndex:
-    """The literal prefixes of the fast forms, then of the loose forms, without the fast forms' prefixes
-    of digits: the digit runs stand for those (as prefixes, every digit of every number near a year
-    would be a candidate)."""
-    index = PrefixIndex.of([form.pattern.pattern for form in forms] + [pattern.pattern for pattern in loose])
-    led_by_digits = {i for prefix, members in index.members.items() if prefix[0] in DIGITS for i in members}
+def _word_index(forms: tuple[_FastForm, ...], loose: list["regex.Pattern[str]"], loose_length: int) -> PrefixIndex:
+    """One index of the words the fast forms (members 0, 1...) and the loose forms (members len(forms)...)
+    can begin with: the literal prefixes of each, the loose ones up to `loose_length` characters. The fast
+    forms' prefixes of digits are left out: the digit runs in a window stand for them (as prefixes, every
+    digit of every number near a year would be a candidate)."""
+    fast = PrefixIndex.of([form.pattern.pattern for form in forms])
+    led_by_digits = {i for prefix, found in fast.members.items() if prefix[0] in DIGITS for i in found}
     declared = {i for i, form in enumerate(forms) if form.digit_run}
     if led_by_digits != declared:   # a rule word that begins with a digit would need a run length here
         raise ValueError(f"date forms that can begin with digits: {sorted(led_by_digits)}, "
                          f"declared {sorted(declared)}")
-    return _without_longer(PrefixIndex({prefix: members for prefix, members in index.members.items()
-                                        if prefix[0] not in DIGITS}, index.everywhere))
+    slow = PrefixIndex.of([pattern.pattern for pattern in loose], loose_length)
+    if not all(prefix.isascii() for prefix in slow.members):   # long prefixes hold for ASCII only (below)
+        slow = PrefixIndex.of([pattern.pattern for pattern in loose])
+    shift = len(forms)
+    members: dict[str, set[int]] = {}
+    for prefix, found in fast.members.items():
+        if prefix[0] not in DIGITS:
+            members.setdefault(prefix, set()).update(found)
+    for prefix, found in slow.members.items():
+        members.setdefault(prefix, set()).update(shift + i for i in found)
+    everywhere = fast.everywhere + tuple(shift + i for i in slow.everywhere)
+    return _without_longer(PrefixIndex({prefix: tuple(sorted(found)) for prefix, found in members.items()},
+                                       everywhere))
 
 
 def _without_longer(index: PrefixIndex) -> PrefixIndex:
@@ -297,10 +314,24 @@ def _split(members: tuple[int, ...], forms: int) -> tuple[tuple[int, ...], tuple
     return members[:first_loose], tuple(i - forms for i in members[first_loose:])
 
 
+# The characters on which lower-casing a text and the patterns' case-insensitive matching (simple case
+# folding) disagree for an ASCII letter: "İ" (lower() makes two characters of it; the patterns match it as
+# "i"), "ı" (matched as "I") and "ſ" (long s, matched as "s"). tests/test_dates.py checks every code point.
+FOLDING_OUTLIERS = ("\u0130", "\u0131", "\u017f")
+
+
 def _word_candidates(text: str, lex: _DateLexicon) -> tuple[Candidates, Candidates]:
-    """Where the fast forms and the loose forms can begin at a word, each as its own candidates."""
+    """Where the fast forms and the loose forms can begin at a word, each as its own candidates.
+
+    A loose form is looked for at its long prefixes. Where it matches, its text lower-cased begins with
+    any prefix of it, however long, as long as lower-casing agrees with its case-insensitive match: the
+    candidates that long prefixes leave out are only places where the form cannot match. That holds for
+    ASCII prefixes in a text without FOLDING_OUTLIERS; with one of them ("ſeptember": the pattern matches,
+    the prefix "sep" is not in the lower-cased text) the loose forms are looked for exactly as
+    literals.PrefixIndex reads them, at prefixes of six characters, so every input gives what it gave."""
+    index = lex.word_index_short if any(char in text for char in FOLDING_OUTLIERS) else lex.word_index
     fast, loose = [], []
-    for offset, members in lex.word_index.candidates(text):
+    for offset, members in index.candidates(text):
         fast_members, loose_members = _split(members, len(lex.forms))
         if fast_members:
             fast.append((offset, fast_members))
@@ -362,8 +393,8 @@ def _at_digits(text: str, start: int, end: int, lex: _DateLexicon) -> Candidates
     return found
 
 
-# A fast match with a valid date, before overlaps are dropped: (start, end, iso, form, groups). Its kind
-# (the costliest part of a mention) is worked out only if it is kept. A plain tuple: made 17 times an article.
+# A fast form's match with a valid date, before overlaps are dropped: (start, end, iso, form, groups). Its
+# kind (the costliest part of a mention) is worked out only if it is kept. A tuple: 17 are made an article.
 _FastMatch = tuple[int, int, str, _FastForm, Groups]
 
 
@@ -387,7 +418,10 @@ def _fast_matches(text: str, at_words: Candidates, lex: _DateLexicon) -> list[_F
     return found
 
 
-def _mention(found: _FastMatch, text: str, lex: _DateLexicon) -> DateMention:
+def _mention(found: "_FastMatch | tuple[int, int, DateMention]", text: str, lex: _DateLexicon) -> DateMention:
+    """The mention of something found and kept: a loose date is one already, (start, end, mention)."""
+    if len(found) == 3:
+        return found[2]
     start, end, iso, form, groups = found
     return DateMention(start, end, iso, _kind(form, groups, start, text, lex), form.rule)
 
@@ -403,8 +437,7 @@ def find_dates(text: str) -> list[DateMention]:
     found: list[tuple] = _fast_matches(text, at_words, lex)
     found += [(m.start, m.end, m) for m in _loose_mentions(text, loose_at_words, lex)]
     found.sort(key=_SPAN)
-    return [item[2] if len(item) == 3 else _mention(item, text, lex)
-            for item in longest_non_overlapping(found, _SPAN)]
+    return [_mention(item, text, lex) for item in longest_non_overlapping(found, _SPAN)]
 
 
 def resolve(mention: DateMention, reference_iso: str) -> DateMention:
