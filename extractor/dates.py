@@ -5,12 +5,13 @@ Words come from rules/dates.yaml. Common forms are read by the fast patterns bel
 (languages=["id"], DATE_ORDER=DMY) only reads what a `fallback` rule points at, and is imported lazily so
 it never sits on the hot path.
 
-How the text is searched (find_dates): every fast form ends in a year or a d/m/y group, so one scan of the
-digit runs finds those "triggers", and the fast forms are tried only in windows around them, each form at
-the offsets where it can begin: a word from the rules ("Senin", "Mei", "tahun": literals.PrefixIndex) or a
-run of digits as long as its day or year. The loose forms need no digits ("tahun lalu", "per Agustus") and
-are tried in the whole text at the words they begin with. Overlaps are then dropped, and only the dates that
-are kept get their kind (which looks at the words before them).
+How the text is searched (find_dates): every fast form ends in a year or a d/m/y group, so one regex scan
+finds those "triggers", and the fast forms are tried only in windows around them, each form at the offsets
+where it can begin: a word from the rules ("Senin", "Mei", "tahun": literal prefixes, literals.PrefixIndex)
+or a run of digits as long as its day or year. The loose forms need no digits ("tahun lalu", "per Agustus")
+and are tried in the whole text at the words they begin with; one prefix pass over the text finds the words
+of both. Overlaps are then dropped, and only the dates that are kept get their kind (which looks at the
+words before them).
 """
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ RULES_FILE = "dates.yaml"
 LOOSE_PREFIX_LENGTH = 12   # the loose forms are looked for in the whole text: "tahun lalu", not "tahun "
 MATCH_TIMEOUT_S = 5.0
 YEAR_MIN, YEAR_MAX = 1990, 2100
+DIGITS = "0123456789"
 
 # The kinds of date, most tied to a figure first: "anchored" ("per Mei 2024"), "plain" ("Mei 2024"), "dateline"
 # ("Senin (14/7/2025)": when something was said, only the last fallback), "bare" (a year alone).
@@ -161,8 +163,8 @@ def _word_index(forms: tuple[_FastForm, ...], loose: list["regex.Pattern[str]"],
         raise ValueError(f"date forms that can begin with digits: {sorted(led_by_digits)}, "
                          f"declared {sorted(declared)}")
     slow = PrefixIndex.of([pattern.pattern for pattern in loose], loose_length)
-    if not all(prefix.isascii() for prefix in slow.members):   # long prefixes hold for ASCII only (below)
-        slow = PrefixIndex.of([pattern.pattern for pattern in loose])
+    if not all(prefix.isascii() for prefix in slow.members):   # long prefixes hold for ASCII only: see
+        slow = PrefixIndex.of([pattern.pattern for pattern in loose])   # _word_candidates
     shift = len(forms)
     members: dict[str, set[int]] = {}
     for prefix, found in fast.members.items():
@@ -181,8 +183,8 @@ def _without_longer(index: PrefixIndex) -> PrefixIndex:
     the same character), so the candidates are the same, but each occurrence is one hit to handle, not two
     or three to merge."""
     members = index.members
-    return PrefixIndex({prefix: forms for prefix, forms in members.items()
-                        if not any(set(members.get(prefix[:k], ())) >= set(forms) for k in range(1, len(prefix)))},
+    return PrefixIndex({prefix: found for prefix, found in members.items()
+                        if not any(set(members.get(prefix[:k], ())) >= set(found) for k in range(1, len(prefix)))},
                        index.everywhere)
 
 
@@ -190,8 +192,6 @@ def _forms_by_run(forms: tuple[_FastForm, ...]) -> dict[int, tuple[int, ...]]:
     lengths = {n for form in forms for n in form.digit_run}
     return {n: tuple(i for i, form in enumerate(forms) if n in form.digit_run) for n in lengths}
 
-
-DIGITS = "0123456789"
 
 
 def _valid_day(y: int, m: int, d: int) -> bool:
@@ -303,7 +303,8 @@ def _matches(patterns: "list[regex.Pattern[str]]", candidates: Candidates, text:
             m = patterns[i].match(text, offset, end)
             if m:
                 found.append((i, m))
-                free[i] = max(m.end(), offset + 1)
+                match_end = m.end()
+                free[i] = match_end if match_end > offset else offset + 1   # an empty match moves on by one
     return found
 
 
@@ -323,12 +324,14 @@ FOLDING_OUTLIERS = ("\u0130", "\u0131", "\u017f")
 def _word_candidates(text: str, lex: _DateLexicon) -> tuple[Candidates, Candidates]:
     """Where the fast forms and the loose forms can begin at a word, each as its own candidates.
 
-    A loose form is looked for at its long prefixes. Where it matches, its text lower-cased begins with
-    any prefix of it, however long, as long as lower-casing agrees with its case-insensitive match: the
-    candidates that long prefixes leave out are only places where the form cannot match. That holds for
-    ASCII prefixes in a text without FOLDING_OUTLIERS; with one of them ("ſeptember": the pattern matches,
-    the prefix "sep" is not in the lower-cased text) the loose forms are looked for exactly as
-    literals.PrefixIndex reads them, at prefixes of six characters, so every input gives what it gave."""
+    The loose forms are looked for at long prefixes. Prefixes are looked for in the lower-cased text, and a
+    pattern matches case-insensitively: where a loose form matches, the lower-cased text begins with its
+    prefix of any length as long as lower() turns each character the pattern matched into the pattern's
+    own (lower-cased) character. Then the candidates that long prefixes leave out are only places where
+    the form cannot match, and the form finds what it finds at prefixes of six characters. That holds for
+    ASCII prefixes in a text without FOLDING_OUTLIERS; in a text with one ("ſeptember": the pattern
+    matches, the lower-cased text holds no "sep") the loose forms are looked for at prefixes of six
+    characters, as literals.PrefixIndex reads them, so that every input finds what it found before."""
     index = lex.word_index_short if any(char in text for char in FOLDING_OUTLIERS) else lex.word_index
     fast, loose = [], []
     for offset, members in index.candidates(text):
@@ -414,7 +417,7 @@ def _fast_matches(text: str, at_words: Candidates, lex: _DateLexicon) -> list[_F
             groups = m.groups()
             iso = form.iso(groups, form.slot, lex)
             if iso:
-                found.append((m.start(), m.end(), iso, form, groups))
+                found.append((*m.span(), iso, form, groups))
     return found
 
 
