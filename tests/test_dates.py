@@ -221,6 +221,16 @@ def test_an_index_without_longer_prefixes_gives_the_same_candidates(text: str) -
     assert dates._without_longer(index).candidates(text) == index.candidates(text)
 
 
+@PROPERTY
+@given(st.lists(st.sampled_from(["per", "hingga", "sampai dengan", "s.d.", "APBD", "bulan", "tahun", "TA", "th.",
+                                 "data", "di", " ", "  ", "\n", ",", "x", "Mei"]), max_size=8).map("".join))
+def test_the_anchor_test_backwards_is_the_search_forwards(text: str) -> None:
+    """_kind matches the anchor pattern backwards from the end of the text before a date; the pattern
+    ends in "$", so that finds an anchor exactly where a search from the front does."""
+    lex = lexicon()
+    assert bool(lex.anchor_ending.match(text)) == bool(lex.anchor_before.search(text))
+
+
 def test_folding_outliers_are_where_lower_casing_and_case_insensitive_matching_disagree() -> None:
     """Long prefixes of the loose forms are looked for in the lower-cased text: that finds every match only
     where lower() turns each character a pattern's ASCII letter matches into that letter, one for one."""
