@@ -30,7 +30,7 @@ from extractor.cues import QUALIFIER_WINDOW, find_cues, qualifier_after, qualifi
 from extractor.dates import DateMention, find_dates, resolve
 from extractor.layout import Sentence, analyse, layout_rules
 from extractor.numbers import NumberMention, find_numbers
-from extractor.pipeline import PRECOMPUTED, TOKEN_ATTRS, Marked, build_nlp, marks_of, token_table
+from extractor.pipeline import PARTS, TOKEN_ATTRS, Marked, Part, build_nlp, marks_of, parts_of, token_table
 from extractor.regions import Gazetteer
 from extractor.spans import blank_outside
 from extractor.ruledata import RuleDataError, load_yaml
@@ -141,12 +141,15 @@ CLAUSE_MARKS = ",;–—\"“”"   # punctuation that opens a clause; brackets 
 _ORTH, _LOWER, _IS_PUNCT = (TOKEN_ATTRS.index(attr) for attr in (ORTH, LOWER, IS_PUNCT))   # columns of token_table
 
 
-def _clause_ids(doc: Doc, cues: list[Marked]) -> _Clauses:
-    """Punctuation and clause-break words open a new clause. Read from the doc's token table (hashes):
-    a Token object per token cost more than the rest of this function."""
+def _clause_ids(doc: Doc, part: Part, cues: list[Marked]) -> _Clauses:
+    """Punctuation and clause-break words open a new clause: the clause of every token of one part of the
+    doc (a sentence), by its index in the part. Read from the doc's token table (hashes): a Token object
+    per token cost more than the rest of this function."""
     punct_runs, breaks, appositions = _break_hashes(doc.vocab.strings)
     ids, appositive, current = [], set(), 0
-    for row in token_table(doc).rows:
+    table = token_table(doc)
+    first, end = table.tokens_in(part.start, part.end)
+    for row in table.rows[first:end]:
         orth, lower, is_punct = row[_ORTH], row[_LOWER], row[_IS_PUNCT]
         if is_punct and orth in punct_runs or lower in breaks:
             current += 1
@@ -499,24 +502,23 @@ def _column_concepts(cells: list[tuple[int, int]], cues) -> list[str | None]:
             for start, end in cells]
 
 
-SENTENCE_TEXT = "jkn_text"
 
 
-def _claims_in_doc(doc: Doc, info: SentenceInfo, inherited: Context, reference: str,
+def _claims_in_doc(doc: Doc, part: int, text: str, info: SentenceInfo, inherited: Context, reference: str,
                    line_prefix_end: int, carried: tuple[str, Marked] | None,
                    columns: list[str | None] = (), cells: list[tuple[int, int]] = ()) -> list[Claim]:
-    """The claims of one sentence. `carried` is the concept of the last percentage in the same paragraph,
-    for a percentage whose own sentence names none; `columns` what each cell of a table row counts."""
+    """The claims of one sentence: part `part` of the doc, whose text is `text`. `carried` is the concept of
+    the last percentage in the same paragraph, for a percentage whose own sentence names none; `columns`
+    what each cell of a table row counts."""
     offset = info.sentence.start
-    cues = marks_of(doc, "cues")
-    clauses = _clause_ids(doc, cues)
-    dates = [replace(d, mention=resolve(d.mention, reference)) for d in marks_of(doc, "dates")]
-    text = doc.user_data[SENTENCE_TEXT]  # what the doc was made from (doc.text rebuilds it from tokens)
-    regions = _figure_regions([r for r in marks_of(doc, "regions") if r.mention.start + offset >= line_prefix_end],
+    cues = marks_of(doc, "cues")[part]
+    clauses = _clause_ids(doc, parts_of(doc)[part], cues)
+    dates = [replace(d, mention=resolve(d.mention, reference)) for d in marks_of(doc, "dates")[part]]
+    regions = _figure_regions([r for r in marks_of(doc, "regions")[part] if r.mention.start + offset >= line_prefix_end],
                               cues, text)
     claims = []
     concepts_by_clause: dict[int, tuple[str, Marked]] = {}
-    numbers = marks_of(doc, "numbers")
+    numbers = marks_of(doc, "numbers")[part]
     concept_cues = [c for c in cues if c.label_ in CONCEPT_LABELS]
     whole_of_sentence = functools.cache(lambda: _whole_of_sentence(numbers, cues, text))
     heads = {id(n): _head_cue(n, numbers, cues, text, whole_of_sentence) for n in numbers}
@@ -679,22 +681,34 @@ def extract_claims(view: str, published: str = "") -> list[Claim]:
     return _assemble(view, layout, article, shares, [s for s in sentences if s.start in figures], build_nlp())
 
 
+SENTENCE_JOINER = "\n\n"   # a blank line: spaCy's tokenizer splits at it (a single "\n" is a special case, and tokenizing
+# is then much slower); no multi-word special case holds one
+
+
+def _candidates_doc(view: str, shares: dict[int, dict[str, list]], candidates: list[Sentence],
+                    nlp) -> tuple[Doc, dict[int, int]]:
+    """One doc of the candidate sentences, joined by a line break, a part per sentence with its share of
+    the mentions (see pipeline.Part), marked by the pipeline's components; and the part of each sentence
+    (by its start). A doc per sentence cost four component calls, a token table and span groups each."""
+    texts = [view[s.start:s.end] for s in candidates]
+    parts, cursor = [], 0
+    for sentence, text in zip(candidates, texts):
+        parts.append(Part(cursor, cursor + len(text), shares[sentence.start]))
+        cursor += len(text) + len(SENTENCE_JOINER)
+    doc = nlp.make_doc(SENTENCE_JOINER.join(texts))
+    doc.user_data[PARTS] = parts
+    # The components called in turn, as nlp(doc) would (nlp.pipe's generators cost more than the calls).
+    for _, component in nlp.pipeline:
+        doc = component(doc)
+    return doc, {s.start: k for k, s in enumerate(candidates)}
+
+
 def _assemble(view: str, layout, article, shares: dict[int, dict[str, list]], candidates: list[Sentence],
               nlp) -> list[Claim]:
     """Claims of the candidate sentences (the pre-filter: those with a number that can be a figure, found
     by the regex scans with exact offsets); only they are tokenized. Every sentence still passes on its
     table header, columns and context."""
-    docs = {}
-    for sentence in candidates:
-        text = view[sentence.start:sentence.end]
-        doc = nlp.make_doc(text)
-        doc.user_data[PRECOMPUTED] = shares[sentence.start]
-        doc.user_data[SENTENCE_TEXT] = text
-        # The components called in turn, as nlp(doc) would: nlp.pipe's generator per component per doc
-        # cost more than a component's work on a sentence.
-        for _, component in nlp.pipeline:
-            doc = component(doc)
-        docs[sentence.start] = doc
+    doc, part_of = _candidates_doc(view, shares, candidates, nlp)
     claims: list[Claim] = []
     carried: tuple[str, Marked] | None = None
     carried_line = -1
@@ -711,14 +725,15 @@ def _assemble(view: str, layout, article, shares: dict[int, dict[str, list]], ca
             table = next((c.label for c in shares[info.sentence.start]["cues"] if c.label in CONCEPT_LABELS), None)
         elif line.role not in ("row", "heading"):
             table = None
-        doc = docs.get(info.sentence.start)
-        if doc is None:
+        part = part_of.get(info.sentence.start)
+        if part is None:
             continue
         if line.index != carried_line:
             carried, carried_line = None, line.index
             if table is not None and line.role in ("row", "heading"):
                 carried = (table, None)
-        found = _claims_in_doc(doc, info, ctx, article.reference, line.prefix_end, carried, columns, cells)
+        found = _claims_in_doc(doc, part, view[info.sentence.start:info.sentence.end], info, ctx, article.reference,
+                               line.prefix_end, carried, columns, cells)
         claims.extend(found)
         percent = [c for c in found if c.unit == "percent"]
         if percent:

@@ -69,6 +69,10 @@ class TokenTable:
             first += 1
         return (first, last + 1) if first <= last else None
 
+    def tokens_in(self, start: int, end: int) -> tuple[int, int]:
+        """The token range of the characters [start, end), which begin and end at token boundaries."""
+        return bisect.bisect_left(self.starts, start), bisect.bisect_left(self.starts, end)
+
 
 def token_table(doc: Doc) -> TokenTable:
     """The doc's tokens as one array, read once per doc (and kept in user_data for the other components
@@ -103,8 +107,8 @@ class Marked:
     mention: Any        # NumberMention | DateMention | RegionMention | CueMention
 
 
-def marks_of(doc: Doc, key: str) -> list[Marked]:
-    """The marks of one span group, in the group's order."""
+def marks_of(doc: Doc, key: str) -> list[list[Marked]]:
+    """The marks of one span group, in the group's order, a list per part of the doc (see Part)."""
     return doc.user_data[MARKS][key]
 
 
@@ -124,43 +128,65 @@ class _StringIds:
         return found
 
 
-def _mark(doc: Doc, key: str, mentions: list[Any], label_of: Callable[[Any], str],
+PARTS = "jkn_parts"
+
+
+@dataclass(frozen=True)
+class Part:
+    """A stretch of a doc's text whose mentions were found beforehand, with offsets relative to it. The
+    claims engine scans an article once and makes one doc of its candidate sentences, joined by line
+    breaks (spaCy's tokenizer splits at a line break, so each sentence gets the tokens it would get on its
+    own; tests compare), a part per sentence: one doc per article costs much less than one per sentence.
+    A doc with no parts (doc.user_data[PARTS]) is one part that the components scan themselves."""
+
+    start: int                   # character offset of the part in the doc's text
+    end: int
+    mentions: dict[str, list]    # by span key: the part's mentions, offsets relative to `start`
+
+
+def parts_of(doc: Doc) -> list[Part]:
+    return doc.user_data.get(PARTS) or []
+
+
+def _mark(doc: Doc, key: str, parts: list[Part], label_of: Callable[[Any], str],
           rule_of: Callable[[Any], str], ids: _StringIds) -> Doc:
+    """Spans for the mentions of every part, in doc.spans[key], and beside them the marks, a list per part
+    with token and character offsets relative to the part (what the claims engine reads of a sentence)."""
     table, strings = token_table(doc), doc.vocab.strings
+    starts, lengths = table.starts, table.lengths
     store = doc.user_data.setdefault(MENTIONS, {})
-    spans, marks = [], []
-    for i, mention in enumerate(mentions):
-        tokens = table.expand(mention.start, mention.end)
-        if tokens is None:
-            continue
-        first, end = tokens
-        label, rule, kb_id = label_of(mention), rule_of(mention), ids(strings, f"{key}:{i}")
-        spans.append(Span(doc, first, end, label=ids(strings, label), kb_id=kb_id, span_id=ids(strings, rule)))
-        store[kb_id] = mention
-        marks.append(Marked(first, end, table.starts[first], table.starts[end - 1] + table.lengths[end - 1],
-                            label, rule, mention))
+    spans, marks_by_part, count = [], [], 0
+    for part in parts:
+        base, marks = part.start, []
+        first_token = bisect.bisect_left(starts, base)
+        for mention in part.mentions[key]:
+            tokens = table.expand(base + mention.start, base + mention.end)
+            if tokens is None:
+                continue
+            first, end = tokens
+            label, rule, kb_id = label_of(mention), rule_of(mention), ids(strings, f"{key}:{count}")
+            count += 1
+            spans.append(Span(doc, first, end, label=ids(strings, label), kb_id=kb_id, span_id=ids(strings, rule)))
+            store[kb_id] = mention
+            marks.append(Marked(first - first_token, end - first_token, starts[first] - base,
+                                starts[end - 1] + lengths[end - 1] - base, label, rule, mention))
+        marks_by_part.append(marks)
     doc.spans[key] = spans
-    doc.user_data.setdefault(MARKS, {})[key] = marks
+    doc.user_data.setdefault(MARKS, {})[key] = marks_by_part
     return doc
-
-
-PRECOMPUTED = "jkn_precomputed"
 
 
 class _Marker:
     """Marks one kind of mention in a doc; `find` is the owning module's finder. When the doc arrives with
-    its mentions already found (doc.user_data[PRECOMPUTED][key], offsets relative to the doc: the article
-    is scanned once and its sentences are made into docs), they are used instead of scanning again."""
+    its mentions already found (its parts, see Part), they are used instead of scanning again."""
 
     def __init__(self, key: str, find: Callable[[str], list[Any]], label_of, rule_of):
         self.key, self.find, self.label_of, self.rule_of = key, find, label_of, rule_of
         self.ids = _StringIds()
 
     def __call__(self, doc: Doc) -> Doc:
-        mentions = doc.user_data.get(PRECOMPUTED, {}).get(self.key)
-        if mentions is None:
-            mentions = self.find(doc.text)
-        return _mark(doc, self.key, mentions, self.label_of, self.rule_of, self.ids)
+        parts = parts_of(doc) or [Part(0, len(doc.text), {self.key: self.find(doc.text)})]
+        return _mark(doc, self.key, parts, self.label_of, self.rule_of, self.ids)
 
 
 @Language.factory("jkn_numbers", default_config={"spans_key": "numbers"})

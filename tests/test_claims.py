@@ -108,6 +108,27 @@ def test_prefilters_change_no_claim(path, monkeypatch):
     assert extract_claims(view) == filtered
 
 
+@pytest.mark.parametrize("path", ARTICLES, ids=lambda p: p.stem)
+def test_sentences_joined_in_one_doc_keep_their_own_tokens(path):
+    """The candidate sentences of an article are tokenized as one doc, joined by SENTENCE_JOINER: each
+    must get exactly the tokens it gets on its own (spaCy's tokenizer splits at the joiner), or distances
+    and clauses would change. Every sentence of the article is tried, not only the candidates."""
+    from extractor.layout import analyse
+    from extractor.pipeline import build_nlp, token_table
+
+    view = matching_view(path.read_text(encoding="utf-8"))
+    sentences = analyse(view).sentences
+    empty = {key: [] for key in ("numbers", "dates", "regions", "cues")}
+    doc, part_of = claims_module._candidates_doc(view, {s.start: empty for s in sentences}, sentences, build_nlp())
+    table = token_table(doc)
+    for sentence in sentences:
+        part = claims_module.parts_of(doc)[part_of[sentence.start]]
+        first, end = table.tokens_in(part.start, part.end)
+        alone = build_nlp().make_doc(view[sentence.start:sentence.end])
+        assert [(t.idx - part.start, t.text) for t in doc[first:end]] == [(t.idx, t.text) for t in alone]
+        assert [t.whitespace_ for t in doc[first:end - 1]] == [t.whitespace_ for t in alone[:-1]]
+
+
 def test_context_lines_skip_paragraphs_without_numbers():
     text = ("Cakupan JKN Kota Ambon Capai 98 Persen\n\nAMBON - Cakupan kepesertaan mencapai 98 persen.\n\n"
             "Kepala dinas di Maluku menyampaikan terima kasih.\n\nJumlah peserta 300 ribu jiwa.\n")
