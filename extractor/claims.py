@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 from dataclasses import dataclass, field, fields, replace
-from typing import Callable, Iterable
+from typing import Iterable
 
 import regex
-from spacy.attrs import IS_PUNCT, LOWER, ORTH
 from spacy.tokens import Doc
 
 from extractor.context import COUNTRY, Context, SentenceInfo, article_context, salient_region
@@ -30,7 +30,7 @@ from extractor.cues import QUALIFIER_WINDOW, find_cues, qualifier_after, qualifi
 from extractor.dates import DateMention, find_dates, resolve
 from extractor.layout import Sentence, analyse, layout_rules
 from extractor.numbers import NumberMention, find_numbers
-from extractor.pipeline import PARTS, TOKEN_ATTRS, Marked, Part, build_nlp, marks_of, parts_of, token_table
+from extractor.pipeline import PARTS, Marked, Part, build_nlp, marks_of, parts_of, token_table
 from extractor.regions import Gazetteer
 from extractor.spans import blank_outside
 from extractor.ruledata import RuleDataError, load_yaml
@@ -123,40 +123,14 @@ class _Clauses:
         return self.ids[token_index]
 
 
-@functools.lru_cache(maxsize=1)
-def _break_hashes(vocab_strings) -> tuple[frozenset[int], frozenset[int], frozenset[int]]:
-    """Hashes of what opens a clause: punctuation (any run of the break marks, as a token's text), the
-    clause-break words and the apposition words (as lower-cased token text)."""
-    rules = layout_rules()
-    marks = CLAUSE_MARKS
-    runs = {marks[i:j] for i in range(len(marks)) for j in range(i + 1, len(marks) + 1)}
-    add = vocab_strings.add
-    return (frozenset(add(r) for r in runs), frozenset(add(w) for w in rules.clause_breaks),
-            frozenset(add(w) for w in rules.appositions))
-
-
-CLAUSE_MARKS = ",;–—\"“”"   # punctuation that opens a clause; brackets do not ("(JKN)" is an apposition)
-
-
-_ORTH, _LOWER, _IS_PUNCT = (TOKEN_ATTRS.index(attr) for attr in (ORTH, LOWER, IS_PUNCT))   # columns of token_table
-
-
 def _clause_ids(doc: Doc, part: Part, cues: list[Marked]) -> _Clauses:
     """Punctuation and clause-break words open a new clause: the clause of every token of one part of the
-    doc (a sentence), by its index in the part. Read from the doc's token table (hashes): a Token object
-    per token cost more than the rest of this function."""
-    punct_runs, breaks, appositions = _break_hashes(doc.vocab.strings)
-    ids, appositive, current = [], set(), 0
+    doc (a sentence), by its index in the part, counted from the tokens' OPENS_CLAUSE flags (pipeline)."""
     table = token_table(doc)
     first, end = table.tokens_in(part.start, part.end)
-    for row in table.rows[first:end]:
-        orth, lower, is_punct = row[_ORTH], row[_LOWER], row[_IS_PUNCT]
-        if is_punct and orth in punct_runs or lower in breaks:
-            current += 1
-            if lower in appositions:
-                appositive.add(current)
-        ids.append(current)
-    return _Clauses(ids, frozenset(appositive), frozenset((c.label_, ids[c.start]) for c in cues))
+    ids = list(itertools.accumulate(table.opens_clause[first:end]))   # a running count of clause openers
+    appositive = frozenset(itertools.compress(ids, table.opens_apposition[first:end]))
+    return _Clauses(ids, appositive, frozenset((c.label_, ids[c.start]) for c in cues))
 
 
 def _distance(a: Marked, b: Marked, clauses: _Clauses) -> int:
@@ -188,15 +162,25 @@ def _whole_of_sentence(numbers: list[Marked], cues: list[Marked], text: str) -> 
     return None
 
 
-def _head_cue(number: Marked, numbers: list[Marked], cues: list[Marked], text: str,
-              whole_of_sentence: "Callable[[], tuple[int, Marked] | None]") -> Marked | None:
-    """The counted noun: the cue right after the number. A partitive borrows the noun of its whole:
-    "17 dari 22 kabupaten/kota" and "Dari 24 kabupaten/kota, 23 di antaranya" count kabupaten/kota.
-    `whole_of_sentence` gives _whole_of_sentence (found once per sentence, when first asked)."""
-    head = _next_cue(number.mention.end, cues, text)
-    if head is None:
-        whole = whole_of_sentence()
-        return whole[1] if whole is not None and whole[0] <= number.mention.start else None
+def _heads(numbers: list[Marked], cues: list[Marked], text: str) -> dict[int, Marked | None]:
+    """The counted noun of every number (by id): the cue right after it (_head_cue), or for a bare
+    number the noun of the sentence's whole (_whole_of_sentence, looked for only when some number is bare)."""
+    following = {id(n): _next_cue(n.mention.end, cues, text) for n in numbers}
+    whole = _whole_of_sentence(numbers, cues, text) if any(h is None for h in following.values()) else None
+    heads = {}
+    for number in numbers:
+        head = following[id(number)]
+        if head is None:
+            heads[id(number)] = whole[1] if whole is not None and whole[0] <= number.mention.start else None
+        else:
+            heads[id(number)] = _head_cue(number, head, numbers, cues, text)
+    return heads
+
+
+def _head_cue(number: Marked, head: Marked, numbers: list[Marked], cues: list[Marked], text: str) -> Marked | None:
+    """The counted noun of a number followed by the cue `head`: that cue. A partitive borrows the noun of
+    its whole: "17 dari 22 kabupaten/kota" and "Dari 24 kabupaten/kota, 23 di antaranya" count
+    kabupaten/kota."""
     if head.label_ not in ("of_total", "among_them"):
         return head
     if head.label_ == "of_total":
@@ -513,15 +497,15 @@ def _claims_in_doc(doc: Doc, part: int, text: str, info: SentenceInfo, inherited
     offset = info.sentence.start
     cues = marks_of(doc, "cues")[part]
     clauses = _clause_ids(doc, parts_of(doc)[part], cues)
-    dates = [replace(d, mention=resolve(d.mention, reference)) for d in marks_of(doc, "dates")[part]]
+    dates = [Marked(d.start, d.end, d.start_char, d.end_char, d.label_, d.id_, resolve(d.mention, reference))
+             for d in marks_of(doc, "dates")[part]]
     regions = _figure_regions([r for r in marks_of(doc, "regions")[part] if r.mention.start + offset >= line_prefix_end],
                               cues, text)
     claims = []
     concepts_by_clause: dict[int, tuple[str, Marked]] = {}
     numbers = marks_of(doc, "numbers")[part]
     concept_cues = [c for c in cues if c.label_ in CONCEPT_LABELS]
-    whole_of_sentence = functools.cache(lambda: _whole_of_sentence(numbers, cues, text))
-    heads = {id(n): _head_cue(n, numbers, cues, text, whole_of_sentence) for n in numbers}
+    heads = _heads(numbers, cues, text)
     # Numbers that are figures at all (not a date's digits, not a year): only their nouns are taken.
     date_mentions = [d.mention for d in dates]
     counted = {id(n) for n in numbers if not _is_date_or_year(n.mention, date_mentions)}

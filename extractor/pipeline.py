@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import spacy
-from spacy.attrs import IDX, IS_PUNCT, LENGTH, LOWER, ORTH, SPACY
+from spacy.attrs import IDX, IS_PUNCT, LENGTH, LOWER, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from extractor.cues import find_cues
 from extractor.dates import find_dates
+from extractor.layout import layout_rules
 from extractor.numbers import find_numbers
 from extractor.regions import Gazetteer
 
@@ -43,8 +44,14 @@ if not Span.has_extension("mention"):
 
 TOKEN_TABLE = "jkn_token_table"
 MARKS = "jkn_marks"
+# Lexeme flags the pipeline adds to the vocab (build_nlp), at bits spaCy's own attributes leave free: a
+# token that opens a clause (a run of CLAUSE_MARKS that is punctuation, or a clause-break word of
+# rules/layout.yaml) and one that opens it as an apposition ("98 persen atau 270 juta jiwa"). A flag is
+# computed once per word the vocab ever sees, and read for a whole doc in one array.
+OPENS_CLAUSE, OPENS_APPOSITION = 60, 61
+CLAUSE_MARKS = ",;–—\"“”"   # punctuation that opens a clause; brackets do not ("(JKN)" is an apposition)
 # What the components and the claims engine read of every token, as columns of one array.
-TOKEN_ATTRS = (IDX, LENGTH, SPACY, ORTH, LOWER, IS_PUNCT)
+TOKEN_ATTRS = (IDX, LENGTH, SPACY, OPENS_CLAUSE, OPENS_APPOSITION)
 
 
 @dataclass(frozen=True)
@@ -52,7 +59,8 @@ class TokenTable:
     starts: list[int]       # character offset of each token
     lengths: list[int]
     size: int               # characters in the doc's text
-    rows: list[list[int]]   # each token's TOKEN_ATTRS
+    opens_clause: list[int]        # 1 where a token opens a clause (OPENS_CLAUSE), else 0
+    opens_apposition: list[int]    # 1 where it opens one as an apposition (OPENS_APPOSITION)
 
     def expand(self, start: int, end: int) -> tuple[int, int] | None:
         """Token range (start, end) of the characters [start, end) as `doc.char_span(start, end,
@@ -76,14 +84,28 @@ class TokenTable:
 
 def token_table(doc: Doc) -> TokenTable:
     """The doc's tokens as one array, read once per doc (and kept in user_data for the other components
-    and the claims engine): a Token object costs more than what is read of it, `doc.char_span` makes five a
-    call, and a sentence's doc gets dozens of spans."""
+    and the claims engine): a Token object costs more than what is read of it, and `doc.char_span` makes
+    five a call."""
     table = doc.user_data.get(TOKEN_TABLE)
     if table is None:
-        rows = doc.to_array(list(TOKEN_ATTRS)).tolist() if len(doc) else []
-        size = sum(rows[-1][:3]) if rows else 0   # the last token's start, length and trailing blank
-        table = doc.user_data[TOKEN_TABLE] = TokenTable([r[0] for r in rows], [r[1] for r in rows], size, rows)
+        columns = doc.to_array(list(TOKEN_ATTRS)).T.tolist() if len(doc) else [[] for _ in TOKEN_ATTRS]
+        starts, lengths, blanks, opens_clause, opens_apposition = columns
+        size = starts[-1] + lengths[-1] + blanks[-1] if starts else 0   # the last token and its blank
+        table = doc.user_data[TOKEN_TABLE] = TokenTable(starts, lengths, size, opens_clause, opens_apposition)
     return table
+
+
+def _add_clause_flags(vocab) -> None:
+    """Register OPENS_CLAUSE and OPENS_APPOSITION, computed from a word's text with the vocab's own
+    getters, so they say what `token.is_punct` and `token.lower_` would."""
+    rules = layout_rules()
+    is_punct, lower = vocab.lex_attr_getters[IS_PUNCT], vocab.lex_attr_getters[LOWER]
+
+    def opens_clause(text: str) -> bool:
+        return bool(is_punct(text)) and text in CLAUSE_MARKS or lower(text) in rules.clause_breaks
+
+    vocab.add_flag(opens_clause, flag_id=OPENS_CLAUSE)
+    vocab.add_flag(lambda text: opens_clause(text) and lower(text) in rules.appositions, flag_id=OPENS_APPOSITION)
 
 
 def expand_to_tokens(doc: Doc, start: int, end: int) -> tuple[int, int] | None:
@@ -214,6 +236,7 @@ def make_cues(nlp: Language, name: str, spans_key: str) -> _Marker:
 def build_nlp() -> Language:
     """The pipeline. spacy.blank("id") takes over a second to build: build it once per process."""
     nlp = spacy.blank("id")
+    _add_clause_flags(nlp.vocab)
     for component in ("jkn_numbers", "jkn_dates", "jkn_regions", "jkn_cues"):
         nlp.add_pipe(component)
     return nlp

@@ -57,3 +57,23 @@ def test_marks_agree_with_the_span_groups():
         assert [(m.start, m.end, m.start_char, m.end_char, m.label_, m.id_) for m in marks] == \
             [(s.start, s.end, s.start_char, s.end_char, s.label_, s.id_) for s in spans]
         assert [m.mention for m in marks] == [s._.mention for s in spans]
+
+
+def test_clause_flags_say_what_the_tokens_attributes_say():
+    """OPENS_CLAUSE / OPENS_APPOSITION are lexeme flags computed from a word's text; on every token of the
+    seed corpus (and odd ones) they agree with the token-level definition: punctuation made of clause marks,
+    or a clause-break word (rules/layout.yaml), any case."""
+    from pathlib import Path
+
+    from extractor.layout import layout_rules
+    from extractor.pipeline import CLAUSE_MARKS, OPENS_APPOSITION, OPENS_CLAUSE
+
+    rules = layout_rules()
+    nlp = build_nlp()
+    texts = [p.read_text(encoding="utf-8") for p in sorted(Path("corpus").glob("*.txt"))]
+    texts.append("DAN, Atau; “dan” – atau — sedangkan,, ; (JKN) \"atau\" dan/atau danau")
+    for doc in map(nlp.make_doc, texts):
+        for token in doc:
+            opens = token.is_punct and token.text in CLAUSE_MARKS or token.lower_ in rules.clause_breaks
+            assert token.check_flag(OPENS_CLAUSE) == opens, token.text
+            assert token.check_flag(OPENS_APPOSITION) == (opens and token.lower_ in rules.appositions), token.text
