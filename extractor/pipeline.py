@@ -134,19 +134,22 @@ def marks_of(doc: Doc, key: str) -> list[list[Marked]]:
     return doc.user_data[MARKS][key]
 
 
-class _StringIds:
-    """Hash of a string in the docs' StringStore, added once: a Span given a string adds it every time."""
+class _StringIds(dict):
+    """Hash of a string in the docs' StringStore (ids[text]), added once: a Span given a string adds it
+    every time. A dict, so a known string costs one lookup."""
 
     def __init__(self) -> None:
-        self._strings = None
-        self._ids: dict[str, int] = {}
+        super().__init__()
+        self.strings = None
 
-    def __call__(self, strings, text: str) -> int:
-        if strings is not self._strings:   # a doc of another vocab: its store has none of them yet
-            self._strings, self._ids = strings, {}
-        found = self._ids.get(text)
-        if found is None:
-            found = self._ids[text] = strings.add(text)
+    def bind(self, strings) -> "_StringIds":
+        if strings is not self.strings:   # a doc of another vocab: its store has none of them yet
+            self.clear()
+            self.strings = strings
+        return self
+
+    def __missing__(self, text: str) -> int:
+        found = self[text] = self.strings.add(text)
         return found
 
 
@@ -174,7 +177,7 @@ def _mark(doc: Doc, key: str, parts: list[Part], label_of: Callable[[Any], str],
           rule_of: Callable[[Any], str], ids: _StringIds) -> Doc:
     """Spans for the mentions of every part, in doc.spans[key], and beside them the marks, a list per part
     with token and character offsets relative to the part (what the claims engine reads of a sentence)."""
-    table, strings = token_table(doc), doc.vocab.strings
+    table, ids = token_table(doc), ids.bind(doc.vocab.strings)
     starts, lengths = table.starts, table.lengths
     store = doc.user_data.setdefault(MENTIONS, {})
     spans, marks_by_part, count = [], [], 0
@@ -186,9 +189,9 @@ def _mark(doc: Doc, key: str, parts: list[Part], label_of: Callable[[Any], str],
             if tokens is None:
                 continue
             first, end = tokens
-            label, rule, kb_id = label_of(mention), rule_of(mention), ids(strings, f"{key}:{count}")
+            label, rule, kb_id = label_of(mention), rule_of(mention), ids[f"{key}:{count}"]
             count += 1
-            spans.append(Span(doc, first, end, label=ids(strings, label), kb_id=kb_id, span_id=ids(strings, rule)))
+            spans.append(Span(doc, first, end, label=ids[label], kb_id=kb_id, span_id=ids[rule]))
             store[kb_id] = mention
             marks.append(Marked(first - first_token, end - first_token, starts[first] - base,
                                 starts[end - 1] + lengths[end - 1] - base, label, rule, mention))
