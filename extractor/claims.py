@@ -147,11 +147,14 @@ def _next_cue(end: int, cues: list[Marked], text: str) -> Marked | None:
     return None
 
 
-def _whole_of_sentence(numbers: list[Marked], cues: list[Marked], text: str) -> tuple[int, Marked] | None:
+def _whole_of_sentence(numbers: list[Marked], cues: list[Marked], text: str, by: int) -> tuple[int, Marked] | None:
     """ "Dari sembilan kabupaten/kota di Papua, baru lima yang sudah UHC": the first whole the sentence
-    takes a part of ("Dari N <noun>"): where it ends and the noun it counts. A bare number after it counts
-    that noun (numbers come in order and do not overlap, so no other whole can come first for any number)."""
+    takes a part of ("Dari N <noun>"), if it ends by `by`: where it ends and the noun it counts. A bare
+    number after it counts that noun (numbers come in order and do not overlap, so no other whole can come
+    first for any number)."""
     for whole in numbers:
+        if whole.mention.end > by:
+            break
         start = whole.mention.start
         before = qualifier_before(text[max(0, start - QUALIFIER_WINDOW):start])
         if before is None or before.label != "denominator":
@@ -166,7 +169,8 @@ def _heads(numbers: list[Marked], cues: list[Marked], text: str) -> dict[int, Ma
     """The counted noun of every number (by id): the cue right after it (_head_cue), or for a bare
     number the noun of the sentence's whole (_whole_of_sentence, looked for only when some number is bare)."""
     following = {id(n): _next_cue(n.mention.end, cues, text) for n in numbers}
-    whole = _whole_of_sentence(numbers, cues, text) if any(h is None for h in following.values()) else None
+    bare = [n.mention.start for n in numbers if following[id(n)] is None]
+    whole = _whole_of_sentence(numbers, cues, text, by=bare[-1]) if bare else None
     heads = {}
     for number in numbers:
         head = following[id(number)]
