@@ -89,7 +89,9 @@ def _metric_rules_of_kind() -> dict[str, tuple[MetricRule, ...]]:
     return {kind: tuple(rules) for kind, rules in kinds.items()}
 
 
-@dataclass(frozen=True)
+# A per-article record: made by the thousand in the hot loop, so a slots dataclass and not a frozen one (a
+# frozen dataclass's __init__ sets each field through object.__setattr__: three times the cost). Treat it as a value.
+@dataclass(slots=True)
 class Claim:
     """One claim found in an article; offsets are into the article text."""
 
@@ -609,10 +611,10 @@ def _dedupe(claims: Iterable[Claim]) -> list[Claim]:
         first = members[0]
         dated = next((c for c in members if c.explicit_date), None)
         if dated is not None and dated is not first:
-            first = Claim(**{**first.__dict__, "as_of": dated.as_of, "explicit_date": True})
+            first = replace(first, as_of=dated.as_of, explicit_date=True)
         qualified = next((c for c in members if c.qualifier != "exact"), None)
         if first.qualifier == "exact" and qualified is not None:
-            first = Claim(**{**first.__dict__, "qualifier": qualified.qualifier})  # "58 Ribu" then "58 ribu lebih"
+            first = replace(first, qualifier=qualified.qualifier)  # "58 Ribu" then "58 ribu lebih"
         result.append(first)
     return sorted(result, key=lambda c: (c.char_start, c.metric))
 
@@ -673,14 +675,31 @@ SENTENCE_JOINER = "\n\n"   # a blank line: spaCy's tokenizer splits at it (a sin
 # is then much slower); no multi-word special case holds one
 
 
-def _candidates_doc(view: str, shares: dict[int, dict[str, list]], candidates: list[Sentence],
-                    nlp) -> tuple[Doc, dict[int, int]]:
-    """One doc of the candidate sentences, joined by a line break, a part per sentence with its share of
-    the mentions (see pipeline.Part), marked by the pipeline's components; and the part of each sentence
-    (by its start). A doc per sentence cost four component calls, a token table and span groups each."""
-    texts = [view[s.start:s.end] for s in candidates]
+def _candidates_docs(view: str, shares: dict[int, dict[str, list]], candidates: list[Sentence],
+                     nlp) -> dict[int, tuple[Doc, int]]:
+    """Docs of the candidate sentences, joined by SENTENCE_JOINER, a part per sentence with its share of
+    the mentions (see pipeline.Part), marked by the pipeline's components; by sentence start, the doc and
+    part of each. One doc per article (a doc per sentence cost four component calls, a token table and
+    span groups each), more only when the sentences pass spaCy's nlp.max_length together."""
+    located: dict[int, tuple[Doc, int]] = {}
+    group: list[Sentence] = []
+    size = 0
+    for sentence in candidates + [None]:
+        length = sentence.end - sentence.start + len(SENTENCE_JOINER) if sentence is not None else 0
+        if group and (sentence is None or size + length > nlp.max_length):
+            doc = _marked_doc(view, shares, group, nlp)
+            located.update((s.start, (doc, k)) for k, s in enumerate(group))
+            group, size = [], 0
+        if sentence is not None:
+            group.append(sentence)
+            size += length
+    return located
+
+
+def _marked_doc(view: str, shares: dict[int, dict[str, list]], sentences: list[Sentence], nlp) -> Doc:
+    texts = [view[s.start:s.end] for s in sentences]
     parts, cursor = [], 0
-    for sentence, text in zip(candidates, texts):
+    for sentence, text in zip(sentences, texts):
         parts.append(Part(cursor, cursor + len(text), shares[sentence.start]))
         cursor += len(text) + len(SENTENCE_JOINER)
     doc = nlp.make_doc(SENTENCE_JOINER.join(texts))
@@ -688,7 +707,7 @@ def _candidates_doc(view: str, shares: dict[int, dict[str, list]], candidates: l
     # The components called in turn, as nlp(doc) would (nlp.pipe's generators cost more than the calls).
     for _, component in nlp.pipeline:
         doc = component(doc)
-    return doc, {s.start: k for k, s in enumerate(candidates)}
+    return doc
 
 
 def _assemble(view: str, layout, article, shares: dict[int, dict[str, list]], candidates: list[Sentence],
@@ -696,7 +715,7 @@ def _assemble(view: str, layout, article, shares: dict[int, dict[str, list]], ca
     """Claims of the candidate sentences (the pre-filter: those with a number that can be a figure, found
     by the regex scans with exact offsets); only they are tokenized. Every sentence still passes on its
     table header, columns and context."""
-    doc, part_of = _candidates_doc(view, shares, candidates, nlp)
+    located = _candidates_docs(view, shares, candidates, nlp)
     claims: list[Claim] = []
     carried: tuple[str, Marked] | None = None
     carried_line = -1
@@ -713,9 +732,9 @@ def _assemble(view: str, layout, article, shares: dict[int, dict[str, list]], ca
             table = next((c.label for c in shares[info.sentence.start]["cues"] if c.label in CONCEPT_LABELS), None)
         elif line.role not in ("row", "heading"):
             table = None
-        part = part_of.get(info.sentence.start)
-        if part is None:
+        if info.sentence.start not in located:
             continue
+        doc, part = located[info.sentence.start]
         if line.index != carried_line:
             carried, carried_line = None, line.index
             if table is not None and line.role in ("row", "heading"):

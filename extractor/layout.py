@@ -30,7 +30,9 @@ HEADING_MAX_WORDS = 6        # "Kabupaten Kayong Utara" heads the rows below it
 RELATED_LINK_MAX_WORDS = 20  # the line after a bare "Baca juga" is a link title when this short
 
 
-@dataclass(frozen=True)
+# A per-article record: made by the thousand in the hot loop, so a slots dataclass and not a frozen one (a
+# frozen dataclass's __init__ sets each field through object.__setattr__: three times the cost). Treat it as a value.
+@dataclass(slots=True)
 class Line:
     index: int
     start: int          # offsets of the line's text without surrounding blanks
@@ -40,7 +42,7 @@ class Line:
     words: int
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Sentence:
     start: int
     end: int
@@ -332,35 +334,6 @@ def _line_sentences(text: str, start: int, end: int, runs: list[int]) -> list[tu
 
 # ---- the layout
 
-# Line and Sentence are frozen dataclasses: their generated __init__ sets each field through
-# object.__setattr__, ~1 us a record, a fifth of analyse on a news article (~25 lines, ~25 sentences).
-# The records are made here by filling a new instance's __dict__, which is all that __init__ does: equal
-# objects, alike in hash, repr and pickle (tests/test_layout.py checks them against the constructors).
-_new = object.__new__
-
-
-def _line(index: int, start: int, end: int, role: str, prefix_end: int, words: int) -> Line:
-    line = _new(Line)
-    fields = line.__dict__   # set one by one, in order: quicker than update(**fields)
-    fields["index"] = index
-    fields["start"] = start
-    fields["end"] = end
-    fields["role"] = role
-    fields["prefix_end"] = prefix_end
-    fields["words"] = words
-    return line
-
-
-def _sentence(start: int, end: int, line: int, role: str) -> Sentence:
-    sentence = _new(Sentence)
-    fields = sentence.__dict__
-    fields["start"] = start
-    fields["end"] = end
-    fields["line"] = line
-    fields["role"] = role
-    return sentence
-
-
 def analyse(text: str, is_place: PlaceTest | None = None) -> Layout:
     """Lines with their roles, the title and the lead, and every sentence of `text` (the matching view).
     `is_place` tells whether a word is a place: a "Word - " dateline counts only then ("Jakarta - " does,
@@ -375,10 +348,10 @@ def analyse(text: str, is_place: PlaceTest | None = None) -> Layout:
     for i, (start, end) in enumerate(spans):
         role = "title" if i == title else "lead" if i == lead else roles[i]
         prefix_end = dateline_ends[i] if role in ("lead", "body") else start
-        lines.append(_line(i, start, end, role, prefix_end, word_counts[i]))
+        lines.append(Line(i, start, end, role, prefix_end, word_counts[i]))
         if i in sentence_end_runs:
-            sentences.extend(_sentence(s, e, i, role)
+            sentences.extend(Sentence(s, e, i, role)
                              for s, e in _line_sentences(text, start, end, sentence_end_runs[i]))
         else:
-            sentences.append(_sentence(start, end, i, role))
+            sentences.append(Sentence(start, end, i, role))
     return Layout(lines, sentences, title, lead)

@@ -61,7 +61,9 @@ class Region:
     province: str   # canonical province (itself for a province; "" for the country)
 
 
-@dataclass(frozen=True)
+# A per-article record: made by the thousand in the hot loop, so a slots dataclass and not a frozen one (a
+# frozen dataclass's __init__ sets each field through object.__setattr__: three times the cost). Treat it as a value.
+@dataclass(slots=True)
 class RegionMention:
     start: int      # char offsets into the text given to find()
     end: int

@@ -119,10 +119,10 @@ def test_sentences_joined_in_one_doc_keep_their_own_tokens(path):
     view = matching_view(path.read_text(encoding="utf-8"))
     sentences = analyse(view).sentences
     empty = {key: [] for key in ("numbers", "dates", "regions", "cues")}
-    doc, part_of = claims_module._candidates_doc(view, {s.start: empty for s in sentences}, sentences, build_nlp())
-    table = token_table(doc)
+    located = claims_module._candidates_docs(view, {s.start: empty for s in sentences}, sentences, build_nlp())
     for sentence in sentences:
-        part = claims_module.parts_of(doc)[part_of[sentence.start]]
+        doc, k = located[sentence.start]
+        table, part = token_table(doc), claims_module.parts_of(doc)[k]
         first, end = table.tokens_in(part.start, part.end)
         alone = build_nlp().make_doc(view[sentence.start:sentence.end])
         assert [(t.idx - part.start, t.text) for t in doc[first:end]] == [(t.idx, t.text) for t in alone]
@@ -138,3 +138,20 @@ def test_context_lines_skip_paragraphs_without_numbers():
     kept = claims_module.blank_outside(view, claims_module._context_lines(view, analyse(view), find_numbers(view)))
     assert "Maluku" not in kept and "Ambon" in kept and "300 ribu" in kept
     assert len(kept) == len(view)
+
+
+def test_candidate_sentences_past_the_doc_size_limit_go_into_more_docs(monkeypatch):
+    """Candidate sentences are joined into one doc up to spaCy's nlp.max_length, then another: an article
+    whose figures fill more than that still gives every claim."""
+    from extractor.pipeline import build_nlp
+
+    text = " ".join(f"Cakupan kepesertaan JKN di kabupaten itu mencapai {90 + i % 9},{i % 10} persen." for i in range(40))
+    view = matching_view(text)
+    expected = extract_claims(view)
+    nlp = build_nlp()
+    monkeypatch.setattr(nlp, "max_length", 300)
+    made = []
+    real = claims_module._marked_doc
+    monkeypatch.setattr(claims_module, "_marked_doc", lambda *a: made.append(real(*a)) or made[-1])
+    assert extract_claims(view) == expected and len(expected) > 30   # (repeated values are one claim)
+    assert len(made) > 5 and all(len(doc.text) <= 300 for doc in made)

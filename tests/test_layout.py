@@ -1,8 +1,6 @@
 """Page layout (extractor/layout.py): title, lead, furniture, dateline prefixes, sentences."""
 from __future__ import annotations
 
-import dataclasses
-import pickle
 import random
 import sys
 from pathlib import Path
@@ -160,14 +158,3 @@ def test_dateline_patterns_match_as_the_rules_alone_do():
             assert (m and (m.span(), m.groupdict())) == (plain and (plain.span(), plain.groupdict()))
             any_rule = any_rule or bool(m)
         assert bool(rules.any_dateline.match(text)) == any_rule, repr(text)
-
-
-def test_records_made_without_their_constructors_are_the_records():
-    pairs = [(layout._line(3, 10, 20, "body", 12, 4), layout.Line(3, 10, 20, "body", 12, 4)),
-             (layout._sentence(10, 20, 3, "lead"), layout.Sentence(10, 20, 3, "lead"))]
-    for made, constructed in pairs:
-        assert type(made) is type(constructed) and made == constructed and hash(made) == hash(constructed)
-        assert repr(made) == repr(constructed) and pickle.dumps(made) == pickle.dumps(constructed)
-        assert list(vars(made)) == [f.name for f in dataclasses.fields(constructed)]
-        with pytest.raises(dataclasses.FrozenInstanceError):
-            made.start = 0
