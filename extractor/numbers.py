@@ -4,14 +4,19 @@ All words and formats come from rules/numbers.yaml; this module only knows the l
 for "how is '1,8 juta' parsed" finds it here: `find_numbers` locates every number in a text and
 `_digits_value` / `_words_value` turn the matched characters into a float.
 
-Speed. A regex call costs microseconds and a scan pays at every character, so the number pattern runs only
-at the digit runs (`_digit_matches`, with the argument that it finds what a scan of each window would).
+Speed. A regex call costs microseconds and a scan pays at every character, so the patterns run only where
+they can match, each with a short argument (in the comments) that it finds exactly what a plain scan would:
+the number pattern at the digit runs (`_digit_matches`), and each not-number pattern at the digit runs its
+beginning fits (`_RunShape`, read from the pattern), or over the whole text when it cannot be read so.
 """
 from __future__ import annotations
 
 import bisect
 import functools
+import re
 from dataclasses import dataclass
+from re import _constants as sre  # type: ignore[attr-defined]
+from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import NamedTuple
 
 import regex
@@ -77,6 +82,11 @@ class _Lexicon:
     number_re: "regex.Pattern[str]"
     words_re: "regex.Pattern[str]"
     not_number_res: tuple["regex.Pattern[str]", ...]   # one per rule: their matches may overlap
+    # The same patterns by where they are tried: at the digit runs of the shapes their matches begin with
+    # (_run_shapes, filed in run_shapes), or over the whole text (a pattern whose beginning it cannot read).
+    not_numbers_at_runs: tuple["regex.Pattern[str]", ...]
+    run_shapes: "_ShapeIndex"
+    not_numbers_scanned: tuple["regex.Pattern[str]", ...]
     word_rules: dict[str, Rule]      # lower-cased word -> rule (number words and word scales)
     scale_rules: list[tuple["regex.Pattern[str]", Rule]]
     digit_rules: list[Rule]          # in the order of the number regex's groups d0, d1, ...
@@ -128,7 +138,11 @@ def lexicon() -> _Lexicon:
     )
     # Each not-number rule scans on its own: in one alternation "nomor 0811" (a legal-reference shape)
     # would consume the start of the phone number "0811-8165-165" and hide it.
-    not_number_res = tuple(rule_regex(r.pattern) for r in _by_label(rules, "not_number"))
+    not_number_rules = _by_label(rules, "not_number")
+    not_number_res = tuple(rule_regex(r.pattern) for r in not_number_rules)
+    shapes = [_run_shapes(r.pattern) for r in not_number_rules]
+    at_runs = [(p, s) for p, s in zip(not_number_res, shapes) if s is not None]
+    scanned = tuple(p for p, s in zip(not_number_res, shapes) if s is None)
     word_rules: dict[str, Rule] = {}
     for rule in words + points:
         for alt in rule.pattern.split("|"):
@@ -138,8 +152,10 @@ def lexicon() -> _Lexicon:
     scale_rules += [(regex.compile(rf"^(?:{r.pattern})$"), r) for r in money_scales]
     word_list = [alt for rule in words for alt in rule.pattern.split("|")]
     _check_digits_lead(digits)
-    return _Lexicon(rules, number_re, words_re, not_number_res, word_rules, scale_rules, digits,
-                    _NumberGroups.of(number_re, len(digits)), PrefixIndex.of([regex.escape(w) for w in word_list]), max(map(len, word_list), default=0),
+    return _Lexicon(rules, number_re, words_re, not_number_res, tuple(p for p, _ in at_runs),
+                    _ShapeIndex.of([s for _, s in at_runs]), scanned, word_rules, scale_rules,
+                    digits, _NumberGroups.of(number_re, len(digits)),
+                    PrefixIndex.of([regex.escape(w) for w in word_list]), max(map(len, word_list), default=0),
                     _reach(rules))
 
 
@@ -176,6 +192,285 @@ def _check_digits_lead(digits: list[Rule]) -> None:
         first = literal_prefixes(rule.pattern, 1)
         if not first or not all(c.isascii() and c.isdigit() for c in first):
             raise RuleDataError(f"rules/{RULES_FILE}: {rule.id} must begin with a digit [0-9]")
+
+
+# --- Where a not-number pattern can begin ----------------------------------------------------------------
+#
+# A not-number pattern only blocks the numbers whose digits it covers, and a scan of it costs an attempt at
+# every digit of the text. These patterns begin at a digit run, or at a word or sign just before one, and
+# say at once what the run must look like: "13:09" is one or two digits and a colon, "Covid-19" a dash and
+# digits, "0812-..." a leading zero, "Pasal 5" the word pasal and spaces. `_run_shapes` reads that from
+# the pattern with Python's regex parser (as literals.py reads prefixes) and find_numbers tries the pattern
+# only at the runs that fit: the matches are those of a scan, since no match can begin anywhere else.
+
+@dataclass(frozen=True)
+class _RunShape:
+    """What a digit run text[start:end] and what is around it must look like for a match to begin before
+    or at it: `lead` (lower case; where the match begins), then between `gap` whitespace characters, then
+    the run, whose first digit is in `first`, whose length is from `shortest` to `longest`, and which is
+    followed by a character in `after` (None: no condition)."""
+
+    lead: str
+    gap: tuple[int, int | None]
+    first: frozenset[str] | None
+    shortest: int
+    longest: int | None
+    after: frozenset[str] | None
+
+    def begin(self, text: str, start: int, end: int, spaces: int) -> int | None:
+        """Where a match of this shape would begin, for the run text[start:end] with whitespace from `spaces`
+        up to it; None if the run does not fit. The lead is compared in lower case where the text is ASCII;
+        elsewhere case folding reaches further ("ſ" is an "s" to the pattern) and any lead may fit."""
+        if not (self.shortest <= end - start and (self.longest is None or end - start <= self.longest)
+                and (self.first is None or text[start] in self.first)
+                and (self.after is None or (end < len(text) and text[end] in self.after))):
+            return None
+        lead_end = start
+        if self.gap != (0, 0):
+            low, high = self.gap
+            if not (low <= start - spaces and (high is None or start - spaces <= high)):
+                return None
+            lead_end = spaces
+        begin = lead_end - len(self.lead)
+        if begin < 0:
+            return None
+        lead = text[begin:lead_end]
+        return begin if not lead.isascii() or lead.lower() == self.lead else None
+
+
+_Filed = tuple[tuple[int, _RunShape], ...]   # (pattern number, shape)
+
+
+@dataclass(frozen=True)
+class _ShapeIndex:
+    """The run shapes of the not-number patterns, each filed under a character it requires (the last one of
+    its lead, else one after the run, else its first digit), so that a digit run is tried only against the
+    shapes its own neighbours call up: a few dictionary lookups, not a test per shape. A lead's last
+    character is filed in both cases, and if it is a letter also under every character that is not ASCII
+    (which may be that letter to the pattern: "ſ" is an "s")."""
+
+    before: dict[str, _Filed]       # by the character just before the run
+    before_other: _Filed            # ... when that character is not ASCII
+    before_gap: dict[str, _Filed]   # by the character before the whitespace that ends at the run
+    before_gap_other: _Filed
+    after: dict[str, _Filed]
+    first: dict[str, _Filed]
+    anywhere: _Filed                # shapes that require no character
+
+    @classmethod
+    def of(cls, shapes: list[tuple[_RunShape, ...]]) -> "_ShapeIndex":
+        index: dict[str, dict[str, list]] = {name: {} for name in ("before", "before_gap", "after", "first")}
+        other: dict[str, list] = {"before": [], "before_gap": []}
+        anywhere = []
+        for pattern, pattern_shapes in enumerate(shapes):
+            for shape in pattern_shapes:
+                filed = (pattern, shape)
+                if shape.lead:
+                    last = shape.lead[-1]
+                    for name in ["before"] * (shape.gap[0] == 0) + ["before_gap"] * (shape.gap[1] != 0):
+                        for char in {last, last.upper()}:
+                            index[name].setdefault(char, []).append(filed)
+                        if last.isalpha():
+                            other[name].append(filed)
+                elif shape.after:
+                    for char in shape.after:
+                        index["after"].setdefault(char, []).append(filed)
+                elif shape.first:
+                    for char in shape.first:
+                        index["first"].setdefault(char, []).append(filed)
+                else:
+                    anywhere.append(filed)
+        before, before_gap, after, first = ({k: tuple(v) for k, v in index[name].items()}
+                                            for name in ("before", "before_gap", "after", "first"))
+        return cls(before, tuple(other["before"]), before_gap, tuple(other["before_gap"]), after, first,
+                   tuple(anywhere))
+
+    def starts(self, text: str, runs: list[tuple[int, int]]) -> dict[int, list[int]]:
+        """Pattern number -> the offsets, in order, where a match of it may begin (by a digit run it fits)."""
+        found: dict[int, set[int]] = {}
+        size = len(text)
+        for start, end in runs:
+            filed = self.anywhere + self.first.get(text[start], ())
+            if end < size:
+                filed += self.after.get(text[end], ())
+            spaces = start   # where the whitespace just before the run begins
+            if start:
+                char = text[start - 1]
+                filed += self.before.get(char, () if char.isascii() else self.before_other)
+                if char.isspace() and self.before_gap:
+                    # str.isspace holds for every character the patterns' \s reads (and a few more, which
+                    # only puts a lead's end where it cannot fit).
+                    while spaces and text[spaces - 1].isspace():
+                        spaces -= 1
+                    if spaces:
+                        char = text[spaces - 1]
+                        filed += self.before_gap.get(char, () if char.isascii() else self.before_gap_other)
+            for pattern, shape in filed:
+                begin = shape.begin(text, start, end, spaces)
+                if begin is not None:
+                    found.setdefault(pattern, set()).add(begin)
+        return {pattern: sorted(starts) for pattern, starts in found.items()}
+
+
+class _Chars(NamedTuple):
+    """What a one-character pattern item reads: `listed`, the characters themselves when they can all be
+    listed (ASCII digits and signs; None otherwise), and whether it reads only digits or never one."""
+
+    listed: frozenset[str] | None
+    only_digits: bool
+    no_digit: bool
+
+
+# As literals.py reads rule patterns: to Python's parser a Unicode property is just some class (".") and
+# the `regex` module's version and folding flags are dropped.
+_REGEX_ONLY = re.compile(r"\\[pP]\{[^}]*\}|\\[pP][A-Za-z]")
+_VERSION_FLAGS = re.compile(r"\(\?[Vv][01]\)|\(\?p\)|\(\?r\)|\(\?-f\)")
+_REPEATS = (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT)
+_ZERO_WIDTH = (sre.AT, sre.ASSERT, sre.ASSERT_NOT)
+_DIGIT = regex.compile(r"\d")   # a digit as the rule patterns' \d reads one (any script)
+
+
+def _run_shapes(pattern: str) -> tuple[_RunShape, ...] | None:
+    """One shape per alternative of `pattern`; None when some alternative may begin elsewhere than at a digit
+    run or a sign before one, or uses syntax this reading does not follow (that pattern scans the text).
+    Each condition is one the match cannot do without: a run that fits no shape begins no match."""
+    readable = _VERSION_FLAGS.sub("", _REGEX_ONLY.sub(".", pattern))
+    try:
+        shapes = _shapes(list(sre_parse.parse(readable)))
+    except (re.error, OverflowError, RecursionError):
+        return None
+    return tuple(shapes) if shapes else None
+
+
+def _shapes(items: list) -> list[_RunShape] | None:
+    lead = ""
+    gap: tuple[int, int | None] = (0, 0)   # whitespace between the lead and the digits
+    run_start = False   # the character before the first digit cannot be a digit: the match begins a run
+    for i, (op, av) in enumerate(items):
+        if op is sre.BRANCH:   # alternatives (or a group holding them) in front: each one on its own
+            shapes = [_shapes(items[:i] + list(branch) + items[i + 1:]) for branch in av[1]]
+            return None if None in shapes else [s for branch in shapes for s in branch]
+        if op is sre.SUBPATTERN and not av[1] and not av[2]:   # a group that sets no flags: read inside it
+            return _shapes(items[:i] + list(av[3]) + items[i + 1:])
+        if op is sre.ASSERT_NOT and av[0] == -1 and _reads_every_digit(list(av[1])):   # (?<!\d), (?<![\d,.])
+            run_start = True
+            continue
+        if op in _ZERO_WIDTH:
+            continue
+        if op is sre.LITERAL and gap == (0, 0) and chr(av).isascii() and not _DIGIT.fullmatch(chr(av)):
+            lead += chr(av).lower()   # a word or sign before the digits: "pasal", the "-" of "Covid-19"
+            run_start = True
+            continue
+        spaces = _whitespace(op, av)
+        if spaces is not None and lead and gap == (0, 0) and not lead[-1].isspace():
+            gap = spaces
+            continue
+        if _digits(op, av) is None:
+            return None
+        return _run_shape(items[i:], lead, gap, run_start)
+    return None
+
+
+def _run_shape(items: list, lead: str, gap: tuple[int, int | None], run_start: bool) -> list[_RunShape] | None:
+    """The shape of a match whose digits begin with items[0]: how many digits the run holds, what follows."""
+    first, shortest, longest = _digits(*items[0])
+    if shortest == 0:
+        return None
+    fixed = shortest if shortest == longest else None   # digits read so far, when there is no choice
+    ends_run = False
+    i = 1
+    while i < len(items):
+        op, av = items[i]
+        digits = _digits(op, av)
+        if digits is not None:
+            _, low, high = digits
+            shortest += low
+            longest = None if longest is None or high is None else longest + high
+            fixed = fixed + low if fixed is not None and low == high else None
+        elif op is sre.ASSERT_NOT and av[0] == -1 and fixed is not None and len(av[1]) == fixed + 1 \
+                and all(_reads_every_digit([item]) for item in av[1]):
+            run_start = True   # "\d(?<!\d\d)": the digit just read begins its run
+        elif op is sre.ASSERT_NOT and av[0] == 1 and _reads_every_digit(list(av[1])):
+            ends_run = True    # (?!\d): the run ends here
+        elif op not in _ZERO_WIDTH:
+            break
+        i += 1
+    if not run_start:
+        return None
+    after = _chars(*items[i]) if i < len(items) else None
+    if after is not None and after.no_digit:   # a non-digit must follow: the digits read end the run
+        return [_RunShape(lead, gap, first, shortest, longest, after.listed)]
+    # The match may end here, or read on: the run may be longer unless a (?!\d) said it ends.
+    return [_RunShape(lead, gap, first, shortest, longest if ends_run else None, None)]
+
+
+def _digits(op, av) -> tuple[frozenset[str] | None, int, int | None] | None:
+    """For an item that reads digits and nothing else: (the first digit's characters, None for any digit;
+    fewest digits read; most, None for no limit). None for any other item."""
+    low, high = 1, 1
+    if op in _REPEATS:
+        low, high, inner = av
+        if len(inner) != 1:
+            return None
+        (op, av), = inner
+        high = None if high == sre.MAXREPEAT else high
+    chars = _chars(op, av)
+    if chars is None or not chars.only_digits:
+        return None
+    return chars.listed, low, high
+
+
+def _chars(op, av) -> _Chars | None:
+    """What a one-character item (a literal or a class) reads; None for any other item or a class this
+    reading does not follow (a negated one, \\w)."""
+    if op is sre.LITERAL:
+        members = [(sre.LITERAL, av)]
+    elif op is sre.IN:
+        members = av
+    else:
+        return None
+    listed: set[str] | None = set()
+    only_digits, no_digit = True, True
+    for kind, value in members:
+        if kind is sre.LITERAL or (kind is sre.RANGE and value[1] - value[0] < 128):
+            chars = [chr(value)] if kind is sre.LITERAL else [chr(c) for c in range(value[0], value[1] + 1)]
+            for char in chars:
+                digit = bool(_DIGIT.fullmatch(char))
+                only_digits, no_digit = only_digits and digit, no_digit and not digit
+                # A letter matches its other cases too (and "ſ", "K"...): such classes are not listed.
+                if listed is not None and char.isascii() and not char.isalpha():
+                    listed.add(char)
+                else:
+                    listed = None
+        elif kind is sre.CATEGORY and value is sre.CATEGORY_DIGIT:
+            listed, no_digit = None, False
+        elif kind is sre.CATEGORY and value in (sre.CATEGORY_SPACE, sre.CATEGORY_NOT_DIGIT):
+            listed, only_digits = None, False
+        else:
+            return None
+    return _Chars(frozenset(listed) if listed is not None else None, only_digits, no_digit)
+
+
+def _whitespace(op, av) -> tuple[int, int | None] | None:
+    """(fewest, most) whitespace characters read, when the item (or the item it repeats) reads nothing else:
+    \\s, [ ], a space."""
+    low, high = 1, 1
+    if op in _REPEATS:
+        low, high, inner = av
+        if len(inner) != 1:
+            return None
+        (op, av), = inner
+        high = None if high == sre.MAXREPEAT else high
+    members = [(sre.LITERAL, av)] if op is sre.LITERAL else av if op is sre.IN else [(None, None)]
+    if all((kind is sre.LITERAL and chr(value).isspace()) or (kind is sre.CATEGORY and value is sre.CATEGORY_SPACE)
+           for kind, value in members):
+        return low, high
+    return None
+
+
+def _reads_every_digit(items: list) -> bool:
+    """A one-item lookaround body that reads every digit, whatever else: \\d, [\\d,.]."""
+    return len(items) == 1 and items[0][0] is sre.IN and (sre.CATEGORY, sre.CATEGORY_DIGIT) in items[0][1]
 
 
 def _digits_value(text: str, label: str) -> float:
@@ -371,10 +666,23 @@ def _digit_matches(text: str, runs: list[tuple[int, int]], lex: _Lexicon) -> lis
     return found
 
 
-def _not_number_spans(text: str, lex: _Lexicon) -> list[tuple[int, int]]:
-    """The spans of every not-number pattern's matches. The patterns are written to begin with a digit or a
-    literal, which the regex engine skips to fast: they scan the whole text."""
-    return [m.span() for pattern in lex.not_number_res for m in pattern.finditer(text, timeout=MATCH_TIMEOUT_S)]
+def _not_number_spans(text: str, runs: list[tuple[int, int]], lex: _Lexicon) -> list[tuple[int, int]]:
+    """The spans of every not-number pattern's matches, as each pattern's own finditer over `text` has them.
+    A pattern with run shapes is tried only where its matches can begin (see _RunShape), in text order, and
+    skips the starts its last match covered, as a scan does."""
+    spans = [m.span() for pattern in lex.not_numbers_scanned
+             for m in pattern.finditer(text, timeout=MATCH_TIMEOUT_S)]
+    for number, starts in lex.run_shapes.starts(text, runs).items():
+        pattern = lex.not_numbers_at_runs[number]
+        resume = 0
+        for start in starts:
+            if start < resume:
+                continue
+            m = pattern.match(text, start)
+            if m:
+                spans.append(m.span())
+                resume = m.end()
+    return spans
 
 
 def _word_matches(text: str, in_digits: list[NumberMention], lex: _Lexicon) -> list["regex.Match[str]"]:
@@ -401,7 +709,7 @@ def find_numbers(text: str) -> list[NumberMention]:
     found: list[NumberMention] = []
     matches = _digit_matches(text, runs, lex) if runs else []
     if matches:
-        not_numbers = _not_number_spans(text, lex)
+        not_numbers = _not_number_spans(text, runs, lex)
         blocked = _Intervals(not_numbers) if not_numbers else None
         num = lex.groups.num + 1
         for m in matches:
