@@ -6,8 +6,10 @@ for "how is '1,8 juta' parsed" finds it here: `find_numbers` locates every numbe
 
 Speed. A regex call costs microseconds and a scan pays at every character, so the patterns run only where
 they can match, each with a short argument (in the comments) that it finds exactly what a plain scan would:
-the number pattern at the digit runs (`_digit_matches`), and each not-number pattern at the digit runs its
-beginning fits (`_RunShape`, read from the pattern), or over the whole text when it cannot be read so.
+the number pattern at the digit runs (`_digit_matches`), the number-word pattern at the offsets the prefix
+index gives (`_word_matches`), and each not-number pattern at the digit runs its first characters fit
+(`_RunShape`, read from the pattern), or over the whole text when it begins with a literal word the regex
+engine skips to.
 """
 from __future__ import annotations
 
@@ -685,19 +687,49 @@ def _not_number_spans(text: str, runs: list[tuple[int, int]], lex: _Lexicon) -> 
     return spans
 
 
-def _word_matches(text: str, in_digits: list[NumberMention], lex: _Lexicon) -> list["regex.Match[str]"]:
-    """What `words_re.finditer` finds in the windows around the offsets where the prefix index sees a number
-    word begin, less the matches that overlap a number in digits (those are in order and apart)."""
+def _word_matches(text: str, runs: list[tuple[int, int]], in_digits: list[NumberMention],
+                  lex: _Lexicon) -> list["regex.Match[str]"]:
+    """What `words_re.finditer(text, low, high)` finds in each window around the offsets where the prefix
+    index sees a number word begin, in order, less the matches that overlap a number in digits.
+
+    A run of number words begins with a currency sign of at most `before` characters or with a number word,
+    and a number word begins at an offset the index gives or right after a digit (the index counts a word
+    only after a non-word character). So, as in _digit_matches, each search starts `before` characters
+    ahead of the next such offset, and once every offset left in a window lies inside a number in digits
+    ("1,8 juta"), every match left would overlap it: the window is done. That holds where the index reads
+    the text as the pattern does, in ASCII. Elsewhere case folding may differ ("ſ" is an "s" to the pattern,
+    not to str.lower), and the window is scanned.
+    """
     before, after = lex.reach
+    offsets = [offset for offset, _ in lex.first_words.candidates(text)]
+    if not offsets:
+        return []
+    run_ends = [end for _, end in runs]
     taken = [n.start for n in in_digits]
+
+    def overlaps_digits(start: int, end: int) -> bool:   # numbers in digits are in order, apart
+        i = bisect.bisect_left(taken, end) - 1
+        return i >= 0 and in_digits[i].end > start
+
     found = []
-    words = [(offset, offset + lex.longest_word) for offset, _ in lex.first_words.candidates(text)]
-    for low, high in windows(words, text, before, after, whole_words=False):
-        for m in lex.words_re.finditer(text, low, high):
-            i = bisect.bisect_left(taken, m.end()) - 1
-            if i < 0 or in_digits[i].end <= m.start():
-                found.append(m)
-    return found
+    for low, high in windows([(o, o + lex.longest_word) for o in offsets], text, before, after, whole_words=False):
+        if not text[max(0, low - 1):high].isascii():
+            found.extend(lex.words_re.finditer(text, low, high))
+            continue
+        starts = sorted(offsets[bisect.bisect_left(offsets, low):bisect.bisect_left(offsets, high)]
+                        + run_ends[bisect.bisect_left(run_ends, low):bisect.bisect_left(run_ends, high)])
+        while starts and overlaps_digits(starts[-1], starts[-1] + 1):
+            starts.pop()
+        resume = low
+        for start in starts:
+            if start < resume:
+                continue
+            m = lex.words_re.search(text, max(resume, start - before), high)
+            if m is None:
+                break
+            found.append(m)
+            resume = m.end()
+    return [m for m in found if not overlaps_digits(m.start(), m.end())]
 
 
 def find_numbers(text: str) -> list[NumberMention]:
@@ -718,7 +750,7 @@ def find_numbers(text: str) -> list[NumberMention]:
             mention = _from_digits(m, lex)
             if mention:
                 found.append(mention)
-    in_words = [mention for m in _word_matches(text, found, lex) if (mention := _from_words(m, lex))]
+    in_words = [mention for m in _word_matches(text, runs, found, lex) if (mention := _from_words(m, lex))]
     return sorted(found + in_words, key=lambda n: n.start) if in_words else found
 
 
