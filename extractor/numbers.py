@@ -579,9 +579,28 @@ class _Intervals:
         return i >= 0 and end <= self.ends[i]
 
 
-def _from_digits(m: "regex.Match[str]", lex: _Lexicon) -> NumberMention | None:
+class _Reading(NamedTuple):
+    """What a number in digits says, apart from where it is: the fields of its NumberMention but the first
+    two, and the groups its quote begins and ends with (`end_group` 0: the whole match; a negative group:
+    the quote ends where that group begins)."""
+
+    value: float
+    kind: str
+    rule: str
+    has_scale: bool
+    approx: bool
+    is_integer_literal: bool
+    is_decimal: bool
+    start_group: int
+    end_group: int
+
+
+@functools.lru_cache(maxsize=4096)
+def _reading(groups: tuple[str | None, ...]) -> _Reading | None:
+    """The reading of a number_re match's groups; None for a figure not taken ("2.83" alone). Cached: the
+    same digits in the same setting (years, small counts) recur in every article."""
+    lex = lexicon()
     at = lex.groups
-    groups = m.groups()
     num, cur, cursuf = groups[at.num], groups[at.cur], groups[at.cursuf]
     # The digits groups are alternatives of num: exactly one takes part, and it holds num's text.
     rule = lex.digit_rules[groups[at.digits].index(num)]
@@ -589,25 +608,38 @@ def _from_digits(m: "regex.Match[str]", lex: _Lexicon) -> NumberMention | None:
     scale_text, money_text = groups[at.scale], groups[at.mscale]
     currency = bool(cur or cursuf)
     percent = bool(groups[at.pct])
-    end = m.end()
+    end_group = 0
     if money_text and not currency:
         # "3M" outside a rupiah amount: the letter is not ours; the quote ends before it.
-        end = m.start(at.mscale + 1) if not percent else end
+        end_group = -(at.mscale + 1) if not percent else 0
         money_text = None
     scale_rule = _scale_rule(scale_text or money_text) if (scale_text or money_text) else None
     if label == "digits_decimal_dot" and not (scale_rule or percent):
         return None  # "2.83" alone is more likely a list item or a version than a decimal figure
     value = _digits_value(num, label) * (scale_rule.value if scale_rule else 1.0)
-    start = m.start(at.cur + 1) if cur else m.start(at.num + 1)
     if not cur and not cursuf and not percent and not scale_rule:
-        end = m.end(at.num + 1)
-    kind = "percent" if percent else ("idr" if currency else "count")
-    has_scale = scale_rule is not None
-    approx = bool(scale_rule and scale_rule.label == "scale_approx")
-    is_integer_literal = label == "digits_integer" and not (scale_rule or percent or currency)
-    is_decimal = (label in ("digits_decimal_comma", "digits_decimal_dot")
-                  or ("," in num and "." in num and label != "digits_no_cents"))
-    return NumberMention(start, end, value, kind, rule.id, has_scale, approx, is_integer_literal, is_decimal)
+        end_group = at.num + 1
+    return _Reading(
+        value=value,
+        kind="percent" if percent else ("idr" if currency else "count"),
+        rule=rule.id,
+        has_scale=scale_rule is not None,
+        approx=bool(scale_rule and scale_rule.label == "scale_approx"),
+        is_integer_literal=label == "digits_integer" and not (scale_rule or percent or currency),
+        is_decimal=label in ("digits_decimal_comma", "digits_decimal_dot")
+        or ("," in num and "." in num and label != "digits_no_cents"),
+        start_group=(at.cur if cur else at.num) + 1,
+        end_group=end_group,
+    )
+
+
+def _from_digits(m: "regex.Match[str]") -> NumberMention | None:
+    reading = _reading(m.groups())
+    if reading is None:
+        return None
+    end_group = reading.end_group
+    end = m.end(end_group) if end_group >= 0 else m.start(-end_group)
+    return NumberMention(m.start(reading.start_group), end, *reading[:7])
 
 
 def _from_words(m: "regex.Match[str]", lex: _Lexicon) -> NumberMention | None:
@@ -747,7 +779,7 @@ def find_numbers(text: str) -> list[NumberMention]:
         for m in matches:
             if blocked and blocked.contains(m.start(num), m.end(num)):
                 continue
-            mention = _from_digits(m, lex)
+            mention = _from_digits(m)
             if mention:
                 found.append(mention)
     in_words = [mention for m in _word_matches(text, runs, found, lex) if (mention := _from_words(m, lex))]
