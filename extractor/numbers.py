@@ -290,23 +290,24 @@ class _ShapeIndex:
     def starts(self, text: str, runs: list[tuple[int, int]]) -> dict[int, list[int]]:
         """Pattern number -> the offsets, in order, where a match of it may begin (by a digit run it fits)."""
         found: dict[int, set[int]] = {}
+        before, before_gap, after, first = self.before, self.before_gap, self.after, self.first
         size = len(text)
         for start, end in runs:
-            filed = self.anywhere + self.first.get(text[start], ())
+            filed = self.anywhere + first.get(text[start], ())
             if end < size:
-                filed += self.after.get(text[end], ())
+                filed += after.get(text[end], ())
             spaces = start   # where the whitespace just before the run begins
             if start:
                 char = text[start - 1]
-                filed += self.before.get(char, () if char.isascii() else self.before_other)
-                if char.isspace() and self.before_gap:
+                filed += before.get(char, () if char.isascii() else self.before_other)
+                if before_gap and char.isspace():
                     # str.isspace holds for every character the patterns' \s reads (and a few more, which
                     # only puts a lead's end where it cannot fit).
                     while spaces and text[spaces - 1].isspace():
                         spaces -= 1
                     if spaces:
                         char = text[spaces - 1]
-                        filed += self.before_gap.get(char, () if char.isascii() else self.before_gap_other)
+                        filed += before_gap.get(char, () if char.isascii() else self.before_gap_other)
             for pattern, shape in filed:
                 begin = shape.begin(text, start, end, spaces)
                 if begin is not None:
@@ -680,18 +681,20 @@ def _digit_matches(text: str, runs: list[tuple[int, int]], lex: _Lexicon) -> lis
     i, count, size = 0, len(runs), len(text)
     while i < count:
         # runs[i:j] make one window, as spans.windows merges them: a run whose reach back (`before`)
-        # meets the window's reach forward (`after`) joins it.
-        j, high = i + 1, min(size, runs[i][1] + after)
+        # meets the window's reach forward (`after`) joins it (clamped to the text, which changes no join).
+        j, high = i + 1, runs[i][1] + after
         while j < count and runs[j][0] - before <= high:
-            high = min(size, runs[j][1] + after)
+            high = runs[j][1] + after
             j += 1
+        high = min(high, size)
         resume = max(0, runs[i][0] - before)   # where finditer would search next
         while i < j:
             start, end = runs[i]
             if end <= resume:   # a match may end inside a run ("12" of "12٣"): the rest is searched
                 i += 1
                 continue
-            m = search(text, max(resume, start - before), high)
+            low = start - before
+            m = search(text, low if low > resume else resume, high)
             if m is None:
                 break
             found.append(m)
