@@ -689,16 +689,15 @@ def _digit_matches(text: str, runs: list[tuple[int, int]], lex: _Lexicon) -> lis
         high = min(high, size)
         resume = max(0, runs[i][0] - before)   # where finditer would search next
         while i < j:
-            start, end = runs[i]
-            if end <= resume:   # a match may end inside a run ("12" of "12٣"): the rest is searched
-                i += 1
-                continue
-            low = start - before
+            low = runs[i][0] - before
             m = search(text, low if low > resume else resume, high)
             if m is None:
                 break
             found.append(m)
             resume = m.end()
+            # Past the runs the match took; one it ends inside ("12" of "12٣") is searched on from its end.
+            while i < j and runs[i][1] <= resume:
+                i += 1
         i = j
     return found
 
