@@ -4,12 +4,12 @@ All words and formats come from rules/numbers.yaml; this module only knows the l
 for "how is '1,8 juta' parsed" finds it here: `find_numbers` locates every number in a text and
 `_digits_value` / `_words_value` turn the matched characters into a float.
 
-Speed. A regex call costs microseconds and a scan pays at every character, so the patterns run only where
-they can match, each with a short argument (in the comments) that it finds exactly what a plain scan would:
-the number pattern at the digit runs (`_digit_matches`), the number-word pattern at the offsets the prefix
-index gives (`_word_matches`), and each not-number pattern at the digit runs its first characters fit
-(`_RunShape`, read from the pattern), or over the whole text when it begins with a literal word the regex
-engine skips to.
+Speed. A regex call costs a microsecond or more and a scan pays at every character, so each pattern runs
+only where it can match, and each shortcut says in its docstring why it finds exactly what a plain scan
+finds (tests/test_numbers.py compares them on generated texts): the number pattern from the digit runs
+(`_digit_matches`), the number-word pattern from the offsets the prefix index gives (`_word_matches`), and
+each not-number pattern at the digit runs whose surroundings fit its beginning (`_RunShape`, read from the
+pattern; a pattern whose beginning cannot be read scans the whole text).
 """
 from __future__ import annotations
 
@@ -670,8 +670,8 @@ def _digit_matches(text: str, runs: list[tuple[int, int]], lex: _Lexicon) -> lis
 
     Every match has a digit within `before` characters of its start (a currency sign and a space, then
     digits: lexicon() checks that every digits pattern begins with one). So from any point the next match
-    cannot begin earlier than `before` characters ahead of the next digit, and a window holds no more once
-    no digit is left in it: each search starts there, and the stretches between numbers are not scanned.
+    cannot begin more than `before` characters before the next digit, and a window holds no more once no
+    digit is left in it: each search starts there, and the stretches between numbers are not scanned.
     As before, a search bounded by its window carries no regex timeout (the per-file time limit covers a
     window of runaway length).
     """
