@@ -5,17 +5,20 @@ test; then every rule's examples, Hypothesis round trips of Indonesian formattin
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
 from corpus_params import corpus_cases, rule_examples
+import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from extractor import numbers
-from extractor.numbers import find_numbers, lexicon, parse_number
+from extractor.numbers import NumberMention, find_numbers, lexicon, parse_number
 from extractor.reader import matching_view
-from extractor.ruledata import Rule, RuleDataError, load_yaml
+from extractor.ruledata import Rule, RuleDataError, load_yaml, rule_regex
+from extractor.spans import windows
 
 CORPUS = load_yaml("numbers.corpus.yaml")
 PROPERTY = settings(max_examples=200, deadline=None)
@@ -173,3 +176,188 @@ def test_rules_whose_suffix_has_no_bounded_width_are_refused():
     with pytest.raises(RuleDataError, match="no bounded width"):
         numbers._reach(rules + (unbounded,))
     assert numbers._reach(numbers.lexicon().rules) == numbers.lexicon().reach
+
+
+# --- the shortcuts find what plain scans find ---------------------------------------------------------
+#
+# find_numbers tries each pattern only where it can match (see the module docstring). Each property below
+# compares one shortcut with the plain way on texts made of what the rules look for, glued by every kind
+# of space and sign, digits of other scripts, and the letters that case folding treats apart from
+# str.lower ("ſ" is an "s" to the patterns, "ı" an "I", "K" a "k").
+
+TOKENS = ["0", "1", "12", "2024", "0812", "021", "62", "3456", "1.076.232", "2.83", "12,5", "95, 50", "5.000,-",
+          "1,076,232", "٣", "１２", "𑽐", ".", ",", ":", "-", "/", "+", "(", ")", "%", "％", ",-",
+          " ", " ", " ", "  ", "\t", "\n", "\xa0", "\x1c", "\u3000", "x", "Ab", "dan", "tahun", "sebesar", "“",
+          "ke", "Ke-", "no.", "Nomor", "nomer", "Pasal", "paſal", "ayat", "Covid", "H", "arah", "WIB", "WITA",
+          "Rp", "Rp.", "IDR", "ıdr", "İDR", "juta", "jt", "ribu-an", "M", "T", "persen", "per sen", "rupiah",
+          "satu", "ſatu", "lima", "dua", "koma", "setengah", "sejuta", "puluh", "\u212a", "ß", "5lima", "juta lima"]
+MIXED = settings(max_examples=300, deadline=None, derandomize=True)
+
+
+def _mixed_texts():
+    return st.lists(st.sampled_from(TOKENS), max_size=40).map("".join)
+
+
+def _plain_digit_matches(text: str) -> list:
+    lex = lexicon()
+    runs = [m.span() for m in regex.finditer(r"\d+", text)]
+    return [m for low, high in windows(runs, text, *lex.reach, whole_words=False)
+            for m in lex.number_re.finditer(text, low, high)]
+
+
+def _plain_word_matches(text: str) -> list:
+    lex = lexicon()
+    starts = [(o, o + lex.longest_word) for o, _ in lex.first_words.candidates(text)]
+    return [m for low, high in windows(starts, text, *lex.reach, whole_words=False)
+            for m in lex.words_re.finditer(text, low, high)]
+
+
+def _plain_find_numbers(text: str) -> list[NumberMention]:
+    """find_numbers the plain way: the number and number-word patterns scan every window, and each
+    not-number pattern the whole text."""
+    lex = lexicon()
+    blocked = numbers._Intervals([m.span() for p in lex.not_number_res for m in p.finditer(text)])
+    num = lex.groups.num + 1
+    in_digits = [n for m in _plain_digit_matches(text)
+                 if not blocked.contains(m.start(num), m.end(num)) and (n := numbers._from_digits(m))]
+    in_words = [n for m in _plain_word_matches(text)
+                if not any(d.start < m.end() and m.start() < d.end for d in in_digits)
+                and (n := numbers._from_words(m, lex))]
+    return sorted(in_digits + in_words, key=lambda n: n.start)
+
+
+@pytest.mark.parametrize("text", [
+    "satu 5lima",            # a number word right after a digit: no word start to the prefix index
+    "satu, ſatu dua",        # "ſatu" is "satu" to the pattern, not to str.lower: it takes "dua" along
+    "1,8 juta lima",         # "juta lima" overlaps 1,8 juta and takes "lima" along
+    "1,8 juta, lima",
+    "Rp5 juta dua",
+    "ke- 5 dan ke-  6",      # at most one space after "ke-"
+    "Pasal\t\t7 ayat\n2",     # any whitespace after pasal
+    "paſal 5",
+    "no.12/2011",
+    "13.09 WITA",
+    "0812-3456-7890 dan 12",
+    "10812-3456-7890",       # a phone pattern looks back past where it is tried
+    "1٣:09 WIB",
+    "Covid-19/2020 ke19",
+])
+def test_edge_cases_as_the_plain_scans_read_them(text):
+    assert find_numbers(text) == _plain_find_numbers(text)
+
+
+@MIXED
+@given(_mixed_texts())
+def test_find_numbers_equals_the_plain_scans(text):
+    assert find_numbers(text) == _plain_find_numbers(text)
+
+
+@MIXED
+@given(_mixed_texts())
+def test_digit_runs_are_those_of_backslash_d(text):
+    assert numbers._digit_runs(text) == [m.span() for m in regex.finditer(r"\d+", text)]
+
+
+@MIXED
+@given(_mixed_texts())
+def test_digit_matches_equal_a_scan_of_each_window(text):
+    got = numbers._digit_matches(text, numbers._digit_runs(text), lexicon())
+    assert [(m.span(), m.groups()) for m in got] == [(m.span(), m.groups()) for m in _plain_digit_matches(text)]
+
+
+@MIXED
+@given(_mixed_texts())
+def test_not_numbers_equal_a_scan_of_each_pattern(text):
+    lex = lexicon()
+    got = numbers._not_number_spans(text, numbers._digit_runs(text), lex)
+    assert sorted(got) == sorted(m.span() for p in lex.not_number_res for m in p.finditer(text))
+
+
+@MIXED
+@given(_mixed_texts())
+def test_word_matches_equal_a_scan_of_each_window(text):
+    lex = lexicon()
+    runs = numbers._digit_runs(text)
+    in_digits = [n for n in find_numbers(text) if n.rule.startswith("num.digits.")]
+    got = numbers._word_matches(text, runs, in_digits, lex)
+    plain = [m for m in _plain_word_matches(text)
+             if not any(n.start < m.end() and m.start() < n.end for n in in_digits)]
+    assert [m.span() for m in got] == [m.span() for m in plain]
+
+
+def test_every_not_number_rule_is_tried_at_digit_runs_only():
+    # None falls back to a scan of the whole text (an attempt at every digit: half the cost of the step).
+    assert lexicon().not_numbers_scanned == ()
+
+
+@pytest.mark.parametrize("pattern, shapes", [
+    (r"(?<!\d)\d{1,2}:\d{2}", [("", (0, 0), None, 1, 2, {":"})]),
+    (r"\bpasal\s*\d+", [("pasal", (0, None), None, 1, None, None)]),
+    (r"-\d+|\d(?<!\d\d)\d*+[-/]\p{L}+", [("-", (0, 0), None, 1, None, None), ("", (0, 0), None, 1, None, {"-", "/"})]),
+    (r"\(0\d{2,3}\)", [("(", (0, 0), {"0"}, 3, 4, {")"})]),
+    (r"(?<!\d)[0-9]{3}(?!\d)", [("", (0, 0), set("0123456789"), 3, 3, None)]),
+])
+def test_run_shapes_read_from_patterns(pattern, shapes):
+    got = [(s.lead, s.gap, s.first and set(s.first), s.shortest, s.longest, s.after and set(s.after))
+           for s in numbers._run_shapes(pattern)]
+    assert got == shapes
+
+
+@pytest.mark.parametrize("pattern", [
+    r"\d+-\d+",              # may begin inside a run of digits
+    r"[a-z]\d",              # a class before the digits
+    r"\b(?:x|\d)\d",         # an alternative that begins with a letter class... or nothing readable
+    r"(?i:ke)\d",            # a group that sets flags
+    r"ke\s*-\s*\d",          # whitespace, then more lead
+])
+def test_patterns_whose_beginning_is_not_read_scan_the_text(pattern):
+    assert numbers._run_shapes(pattern) is None
+
+
+def test_a_digits_rule_must_begin_with_a_digit():
+    rules = [r for r in lexicon().rules if r.label.startswith("digits_")]
+    numbers._check_digits_lead(rules)
+    with pytest.raises(RuleDataError, match="must begin with a digit"):
+        numbers._check_digits_lead(rules + [Rule(id="num.digits.test", label="digits_integer", pattern=r"\.?[0-9]+")])
+
+
+def test_number_mention_is_the_generated_record():
+    # NumberMention sets its fields with one dict (numbers.py); the record must be the one @dataclass makes.
+    fields = {"start": 1, "end": 3, "value": 2.5, "kind": "count", "rule": "r", "has_scale": False,
+              "approx": False, "is_integer_literal": False, "is_decimal": True}
+    generated = dataclasses.make_dataclass("Generated", [f.name for f in dataclasses.fields(NumberMention)],
+                                           frozen=True)(**fields)
+    mention = NumberMention(**fields)
+    assert [f.name for f in dataclasses.fields(NumberMention)] == list(fields)
+    assert vars(mention) == vars(generated) and list(vars(mention)) == list(fields)
+    assert dataclasses.astuple(mention) == dataclasses.astuple(generated)
+    assert mention == NumberMention(*fields.values()) and hash(mention) == hash(NumberMention(*fields.values()))
+    assert dataclasses.replace(mention, end=4).end == 4
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        mention.start = 0  # type: ignore[misc]
+
+
+# --- what the shortcuts take from Unicode and the regex module, checked over every code point ---------
+
+CODE_POINTS = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+
+
+def test_str_isspace_holds_for_every_whitespace_of_the_patterns():
+    # _RunShape walks back over whitespace with str.isspace; the patterns' \s must read nothing else.
+    space = rule_regex(r"\s")
+    assert [c for c in CODE_POINTS if space.fullmatch(c) and not c.isspace()] == []
+
+
+def test_ascii_signs_match_only_themselves_when_case_is_ignored():
+    # Run shapes compare signs before and after a digit run ("-", "(", ":") exactly.
+    signs = [chr(c) for c in range(128) if not chr(c).isalnum()]
+    sign = rule_regex("[" + "".join(regex.escape(s) for s in signs) + "]")
+    assert {c for c in CODE_POINTS if sign.fullmatch(c)} == set(signs)
+
+
+def test_outside_ascii_only_few_letters_fold_to_ascii_ones_unlike_str_lower():
+    # Why a lead (and a window of number words) is compared with str.lower only where the text is ASCII:
+    # to the patterns these are ASCII letters, to str.lower they are not.
+    letters = rule_regex("[a-zA-Z]")
+    assert {c for c in CODE_POINTS if letters.fullmatch(c) and not c.isascii() and c.lower() not in
+            "abcdefghijklmnopqrstuvwxyz"} == {"ſ", "ı", "İ"}
