@@ -5,7 +5,6 @@ test; then every rule's examples, Hypothesis round trips of Indonesian formattin
 """
 from __future__ import annotations
 
-import dataclasses
 import math
 
 import pytest
@@ -319,22 +318,6 @@ def test_a_digits_rule_must_begin_with_a_digit():
     numbers._check_digits_lead(rules)
     with pytest.raises(RuleDataError, match="must begin with a digit"):
         numbers._check_digits_lead(rules + [Rule(id="num.digits.test", label="digits_integer", pattern=r"\.?[0-9]+")])
-
-
-def test_number_mention_is_the_generated_record():
-    # NumberMention sets its fields with one dict (numbers.py); the record must be the one @dataclass makes.
-    fields = {"start": 1, "end": 3, "value": 2.5, "kind": "count", "rule": "r", "has_scale": False,
-              "approx": False, "is_integer_literal": False, "is_decimal": True}
-    generated = dataclasses.make_dataclass("Generated", [f.name for f in dataclasses.fields(NumberMention)],
-                                           frozen=True)(**fields)
-    mention = NumberMention(**fields)
-    assert [f.name for f in dataclasses.fields(NumberMention)] == list(fields)
-    assert vars(mention) == vars(generated) and list(vars(mention)) == list(fields)
-    assert dataclasses.astuple(mention) == dataclasses.astuple(generated)
-    assert mention == NumberMention(*fields.values()) and hash(mention) == hash(NumberMention(*fields.values()))
-    assert dataclasses.replace(mention, end=4).end == 4
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        mention.start = 0  # type: ignore[misc]
 
 
 # --- what the shortcuts take from Unicode and the regex module, checked over every code point ---------
