@@ -465,7 +465,7 @@ def _share_out(found: dict[str, list], sentences: list[Sentence]) -> dict[int, d
             if i < 0 or mention.end > sentences[i].end:
                 continue
             offset = sentences[i].start
-            shares[offset][key].append(replace(mention, start=mention.start - offset, end=mention.end - offset))
+            shares[offset][key].append(mention.moved(-offset))
     return shares
 
 

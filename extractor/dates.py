@@ -50,6 +50,10 @@ class DateMention:
     rule: str
     relative: tuple[str, int] | None = None   # ("year"|"year_end"|"month"|"day", offset): "tahun lalu" etc.
 
+    def moved(self, by: int) -> "DateMention":
+        """The mention with its offsets shifted by `by` (dataclasses.replace costs four times as much)."""
+        return DateMention(self.start + by, self.end + by, self.iso, self.kind, self.rule, self.relative)
+
 
 Groups = tuple["str | None", ...]   # a match's m.groups()
 

@@ -48,6 +48,11 @@ class NumberMention:
     is_integer_literal: bool  # plain digits with no separator, scale or percent (years, list items)
     is_decimal: bool     # written with a decimal part ("4,9")
 
+    def moved(self, by: int) -> "NumberMention":
+        """The mention with its offsets shifted by `by` (dataclasses.replace costs four times as much)."""
+        return NumberMention(self.start + by, self.end + by, self.value, self.kind, self.rule, self.has_scale,
+                             self.approx, self.is_integer_literal, self.is_decimal)
+
 
 class _NumberGroups(NamedTuple):
     """Where find_numbers reads number_re's groups in `Match.groups()` (a group's number minus one): one

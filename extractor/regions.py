@@ -72,6 +72,10 @@ class RegionMention:
     branch: bool = False  # "BPJS Kesehatan Cabang X": region is X's province (a branch serves
                           # several regencies of one province)
 
+    def moved(self, by: int) -> "RegionMention":
+        """The mention with its offsets shifted by `by` (dataclasses.replace costs four times as much)."""
+        return RegionMention(self.start + by, self.end + by, self.region, self.rule, self.branch)
+
 
 # ---------------------------------------------------------------------------------------------
 # Data records and their loaders. Each loader takes a rules name ("regions/provinces.yaml"), a

@@ -155,3 +155,20 @@ def test_candidate_sentences_past_the_doc_size_limit_go_into_more_docs(monkeypat
     monkeypatch.setattr(claims_module, "_marked_doc", lambda *a: made.append(real(*a)) or made[-1])
     assert extract_claims(view) == expected and len(expected) > 30   # (repeated values are one claim)
     assert len(made) > 5 and all(len(doc.text) <= 300 for doc in made)
+
+
+def test_moved_mentions_are_the_mentions_with_shifted_offsets():
+    """_share_out shifts each mention with its own moved(): every field but the offsets must stay."""
+    from dataclasses import fields, replace
+
+    from extractor.dates import find_dates
+    from extractor.numbers import find_numbers
+    from extractor.regions import Gazetteer
+
+    text = "Per Mei 2024, cakupan JKN di Kabupaten Bangka mencapai 98,5 persen atau Rp 1,2 M tahun lalu."
+    mentions = find_numbers(text) + find_dates(text) + Gazetteer.load().find(text)
+    assert {type(m).__name__ for m in mentions} == {"NumberMention", "DateMention", "RegionMention"}
+    for mention in mentions:
+        moved = mention.moved(-7)
+        assert type(moved) is type(mention) and moved == replace(mention, start=mention.start - 7, end=mention.end - 7)
+        assert [f.name for f in fields(moved)] == [f.name for f in fields(mention)]
