@@ -286,9 +286,11 @@ def _is_date_or_year(mention: NumberMention, dates: list[DateMention]) -> bool:
 def _may_be_figure(mention: NumberMention, dates: list[DateMention]) -> bool:
     """Can this number be a claim's figure at all? Not a date's digits or a year, and not a decimal count
     with no scale ("4,9" counts nothing). A sentence with no such number is not even tokenized."""
-    if _is_date_or_year(mention, dates):
-        return False
-    return not (mention.kind == "count" and mention.is_decimal and not mention.has_scale)
+    return not _is_date_or_year(mention, dates) and not _unscaled_decimal_count(mention)
+
+
+def _unscaled_decimal_count(mention: NumberMention) -> bool:
+    return mention.kind == "count" and mention.is_decimal and not mention.has_scale
 
 
 def _holds_figure(share: dict[str, list]) -> bool:
@@ -515,18 +517,19 @@ def _claims_in_doc(doc: Doc, part: int, text: str, info: SentenceInfo, inherited
     # Numbers that are figures at all (not a date's digits, not a year): only their nouns are taken.
     date_mentions = [d.mention for d in dates]
     counted = {id(n) for n in numbers if not _is_date_or_year(n.mention, date_mentions)}
+    nouns = [(key, h) for key, h in heads.items() if key in counted and h is not None
+             and (h.label_.startswith("unit_") or h.label_ == "population")]
     for number in numbers:
         mention: NumberMention = number.mention
-        if not _may_be_figure(mention, date_mentions):
-            continue
+        if id(number) not in counted or _unscaled_decimal_count(mention):
+            continue   # not _may_be_figure
         head = heads[id(number)]
         if _vetoed(number, head, cues, clauses, money=mention.kind == "idr"):
             continue
         qualifier, vetoed = _qualifier(mention, head, text)
         if vetoed:
             continue
-        other_heads = [h for key, h in heads.items() if key != id(number) and key in counted
-                       and h is not None and (h.label_.startswith("unit_") or h.label_ == "population")]
+        other_heads = [h for key, h in nouns if key != id(number)]
         concept, concept_cue = _concept(number, head, concept_cues, clauses, concepts_by_clause, other_heads)
         if concept is None and mention.kind == "percent" and carried is not None:
             concept, concept_cue = carried  # "Kota Kupang ... cakupan 99,1 persen. ... Sumba Barat Daya 88,45 persen."

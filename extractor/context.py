@@ -56,17 +56,17 @@ def _sentence_infos(view: str, layout: Layout, gazetteer: Gazetteer, marked: Mar
     for sentence in layout.sentences:
         if sentence.role == "furniture":
             continue
-        text = view[sentence.start:sentence.end]
         line = layout.lines[sentence.line]
         if sentence.start in marked:
             found_dates, found_regions, targets = marked[sentence.start]
         else:
+            text = view[sentence.start:sentence.end]
             found_dates, found_regions = find_dates(text), gazetteer.find(text)
             targets = [c.end for c in find_cues(text) if c.label == "target"]
-        regions = _regions_outside_prefix(found_regions, line, sentence.start)
+        regions = _regions_outside_prefix(found_regions, line, sentence.start) if found_regions else found_regions
         # A date inside the dateline prefix ("Kediri, 21 Mei 2024 - ") stamps the story; it is a dateline.
         dates = [replace(d, kind="dateline") if d.start + sentence.start < line.prefix_end else d
-                 for d in found_dates]
+                 for d in found_dates] if found_dates else found_dates
         targets = targets if sentence.role in ("title", "lead") else []
         infos.append(SentenceInfo(sentence, dates, regions, targets))
     return infos
@@ -169,7 +169,7 @@ def _contexts(infos: list[SentenceInfo], layout: Layout, governing: Context, ref
         # A statement date ("kata X, Senin (12/3/2024)") says when something was said, not when figures
         # hold: it never governs a paragraph; it is the article's last fallback (its reference).
         dates = [m for m in (resolve(d, reference) for d in info.dates)
-                 if m.iso and m.kind not in ("bare", "dateline")]
+                 if m.iso and m.kind not in ("bare", "dateline")] if info.dates else None
         if dates:
             paragraph.date = dates[-1].iso
         if info.regions:
